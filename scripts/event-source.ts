@@ -1,0 +1,438 @@
+/**
+ * Local SQS → Lambda event source mapping for serverless-offline.
+ *
+ * serverless-offline emulates API Gateway and exposes the Lambda Invoke API, but ignores `sqs`
+ * events, and serverless-offline-sqs waits up to 5 s to fill a batch and ignores
+ * `batchItemFailures`. This module does what AWS's event source mapping does for a standard queue:
+ * long-poll the queue, invoke the function synchronously with a real-shaped SQS event, then delete
+ * what succeeded and leave the rest to reappear after the queue's visibility timeout.
+ *
+ * Concurrency follows AWS: each poller handles one batch at a time, so a mapping runs at most
+ * `pollersPerMapping` invocations at once and a slow invocation blocks only its own poller.
+ */
+import http from "node:http";
+import { Buffer } from "node:buffer";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+  type MessageAttributeValue,
+} from "@aws-sdk/client-sqs";
+import type {
+  SQSEvent,
+  SQSMessageAttribute,
+  SQSMessageAttributes,
+  SQSRecord,
+  SQSRecordAttributes,
+} from "aws-lambda";
+
+export interface SqsEventSourceMapping {
+  /**
+   * The deployed Lambda name, NOT the key under `functions:` in serverless.yml.
+   * serverless-offline registers each function under `functionDefinition.name`
+   * (node_modules/serverless-offline/src/lambda/Lambda.js, `#createEvent`: the name → key map that
+   * `InvocationsController.invoke` checks), and Serverless v3 fills that in as
+   * `${service}-${stage}-${functionKey}` unless the function sets `name:` explicitly
+   * (node_modules/serverless/lib/classes/service.js, `setFunctionNames`). So the function
+   * `replicateS1` of service `replog` on stage `dev` is `replog-dev-replicateS1`; the short key
+   * gets a 404 ResourceNotFoundException.
+   */
+  functionName: string;
+  /** Used as given: the SQS client has an explicit endpoint, so the URL's host is never dialled. */
+  queueUrl: string;
+  /** Copied into each record's `eventSourceARN`. */
+  queueArn: string;
+  /** 1..10: one ReceiveMessage returns at most 10 messages and we never wait to fill a batch. */
+  batchSize: number;
+  /** The mapping's `functionResponseTypes: [ReportBatchItemFailures]`. */
+  reportBatchItemFailures: boolean;
+}
+
+export interface EventSources {
+  /** Aborts pending long polls, waits for in-flight invocations (and their deletes) to finish. */
+  stop(): Promise<void>;
+}
+
+export type EventSourceLog = (entry: Record<string, unknown>) => void;
+
+export interface StartEventSourcesOptions {
+  sqsEndpoint: string;
+  region: string;
+  /** Base URL of serverless-offline's Lambda port, e.g. http://localhost:3002 */
+  lambdaEndpoint: string;
+  mappings: SqsEventSourceMapping[];
+  /** Concurrent receive loops per queue (default 2). */
+  pollersPerMapping?: number;
+  log?: EventSourceLog;
+}
+
+const MAX_BATCH_SIZE = 10;
+const LONG_POLL_SECONDS = 20;
+// Longer than the long poll, so a hung emulator surfaces as an error instead of a silent stall.
+const SQS_REQUEST_TIMEOUT_MS = (LONG_POLL_SECONDS + 5) * 1000;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+const LOGGED_PAYLOAD_CHARS = 500;
+
+export async function startEventSources(opts: StartEventSourcesOptions): Promise<EventSources> {
+  const pollers = opts.pollersPerMapping ?? 2;
+  if (!Number.isInteger(pollers) || pollers < 1) {
+    throw new Error(`pollersPerMapping must be a positive integer, got ${pollers}`);
+  }
+  const log = opts.log ?? logToStderr;
+  const mappings = opts.mappings.map((m) => normaliseMapping(m, log));
+
+  const controller = new AbortController();
+  // One keep-alive agent for every long poll and delete; no socket cap, since each poller holds a
+  // socket for up to 20 s and a cap would queue deletes behind idle polls.
+  const agent = new http.Agent({ keepAlive: true });
+  const sqs = createSqsClient(opts.sqsEndpoint, opts.region, agent);
+  const ctx: PollerContext = {
+    sqs,
+    region: opts.region,
+    lambdaEndpoint: opts.lambdaEndpoint.replace(/\/+$/, ""),
+    log,
+    signal: controller.signal,
+  };
+
+  const loops = mappings.flatMap((mapping) =>
+    Array.from({ length: pollers }, () => runPoller(ctx, mapping)),
+  );
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= stopAll(controller, loops, sqs, agent);
+      return stopped;
+    },
+  };
+}
+
+async function stopAll(
+  controller: AbortController,
+  loops: Promise<void>[],
+  sqs: SQSClient,
+  agent: http.Agent,
+): Promise<void> {
+  controller.abort();
+  await Promise.allSettled(loops);
+  sqs.destroy();
+  agent.destroy();
+}
+
+interface PollerContext {
+  sqs: SQSClient;
+  region: string;
+  lambdaEndpoint: string;
+  log: EventSourceLog;
+  signal: AbortSignal;
+}
+
+function normaliseMapping(mapping: SqsEventSourceMapping, log: EventSourceLog): SqsEventSourceMapping {
+  const { batchSize } = mapping;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`batchSize for ${mapping.functionName} must be an integer >= 1, got ${batchSize}`);
+  }
+  if (batchSize > MAX_BATCH_SIZE) {
+    log({
+      level: "warn",
+      event: "sqs-esm.batch-size-capped",
+      functionName: mapping.functionName,
+      requested: batchSize,
+      used: MAX_BATCH_SIZE,
+    });
+  }
+  return { ...mapping, batchSize: Math.min(batchSize, MAX_BATCH_SIZE) };
+}
+
+function createSqsClient(endpoint: string, region: string, agent: http.Agent): SQSClient {
+  return new SQSClient({
+    endpoint,
+    region,
+    credentials: {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "test",
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "test",
+    },
+    requestHandler: {
+      httpAgent: agent,
+      connectionTimeout: 2000,
+      requestTimeout: SQS_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+/** One receive → invoke → delete loop. Never throws: every failure is logged and retried. */
+async function runPoller(ctx: PollerContext, mapping: SqsEventSourceMapping): Promise<void> {
+  let consecutiveErrors = 0;
+  while (!ctx.signal.aborted) {
+    let messages: Message[];
+    try {
+      messages = await receiveBatch(ctx, mapping);
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      consecutiveErrors += 1;
+      const retryInMs = backoffMs(consecutiveErrors);
+      ctx.log({ level: "error", event: "sqs-esm.receive-failed", ...where(mapping), error: describe(error), retryInMs });
+      await pause(retryInMs, ctx.signal);
+      continue;
+    }
+    if (messages.length === 0) continue;
+
+    // Not tied to ctx.signal: once messages are received, finish the batch even while stopping, so
+    // processed messages get deleted instead of being redelivered on the next start.
+    const reachedFunction = await deliverBatch(ctx, mapping, messages);
+    if (reachedFunction) {
+      consecutiveErrors = 0;
+    } else {
+      // The Lambda endpoint is down: don't keep pulling messages into invisibility.
+      consecutiveErrors += 1;
+      await pause(backoffMs(consecutiveErrors), ctx.signal);
+    }
+  }
+}
+
+async function receiveBatch(ctx: PollerContext, mapping: SqsEventSourceMapping): Promise<Message[]> {
+  const command = new ReceiveMessageCommand({
+    QueueUrl: mapping.queueUrl,
+    MaxNumberOfMessages: mapping.batchSize,
+    WaitTimeSeconds: LONG_POLL_SECONDS,
+    // Both spellings: some emulators only honour the deprecated AttributeNames.
+    AttributeNames: ["All"],
+    MessageSystemAttributeNames: ["All"],
+    MessageAttributeNames: ["All"],
+  });
+  const output = await ctx.sqs.send(command, { abortSignal: ctx.signal });
+  return output.Messages ?? [];
+}
+
+/** Invokes the function with one batch and settles it. Returns false if the function was unreachable. */
+async function deliverBatch(
+  ctx: PollerContext,
+  mapping: SqsEventSourceMapping,
+  messages: Message[],
+): Promise<boolean> {
+  const event: SQSEvent = { Records: messages.map((m) => toRecord(m, mapping, ctx.region)) };
+  const messageIds = event.Records.map((r) => r.messageId);
+
+  let outcome: InvokeOutcome;
+  try {
+    outcome = await invokeFunction(ctx.lambdaEndpoint, mapping.functionName, event);
+  } catch (error) {
+    ctx.log({ level: "error", event: "sqs-esm.invoke-unreachable", ...where(mapping), messageIds, error: describe(error) });
+    return false;
+  }
+
+  const settlement = settleBatch(outcome, mapping.reportBatchItemFailures, new Set(messageIds));
+  logSettlement(ctx.log, mapping, messageIds, settlement);
+  const failed = new Set(settlement.failedIds);
+  const toDelete = messages.filter((m) => !failed.has(m.MessageId ?? ""));
+  await deleteMessages(ctx, mapping, toDelete);
+  return true;
+}
+
+type InvokeOutcome =
+  | { ok: true; payload: string }
+  | { ok: false; status: number; functionError: string | null; payload: string };
+
+/** Synchronous (RequestResponse) Invoke. Throws only when the endpoint can't be reached. */
+async function invokeFunction(endpoint: string, functionName: string, event: SQSEvent): Promise<InvokeOutcome> {
+  const url = `${endpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-amz-invocation-type": "RequestResponse" },
+    body: JSON.stringify(event),
+  });
+  // Always read the body, so undici can reuse the keep-alive connection.
+  const payload = await response.text();
+  const functionError = response.headers.get("x-amz-function-error");
+  if (!response.ok || functionError !== null || isErrorPayload(payload)) {
+    return { ok: false, status: response.status, functionError, payload };
+  }
+  return { ok: true, payload };
+}
+
+/** The shape Lambda gives a thrown error; serverless-offline also sends it without the header. */
+function isErrorPayload(payload: string): boolean {
+  const parsed = parseJson(payload);
+  return isObject(parsed) && (typeof parsed.errorMessage === "string" || typeof parsed.errorType === "string");
+}
+
+interface Settlement {
+  kind: "success" | "partial" | "failed";
+  /** Messages to leave in the queue; they reappear after the visibility timeout. */
+  failedIds: string[];
+  reason?: string;
+  outcome: InvokeOutcome;
+}
+
+function settleBatch(outcome: InvokeOutcome, reportBatchItemFailures: boolean, batchIds: Set<string>): Settlement {
+  const all = [...batchIds];
+  if (!outcome.ok) {
+    return { kind: "failed", failedIds: all, reason: "function error", outcome };
+  }
+  if (!reportBatchItemFailures) {
+    return { kind: "success", failedIds: [], outcome };
+  }
+  const parsed = parseBatchItemFailures(outcome.payload, batchIds);
+  if ("malformed" in parsed) {
+    return { kind: "failed", failedIds: all, reason: parsed.malformed, outcome };
+  }
+  return { kind: parsed.failedIds.length > 0 ? "partial" : "success", failedIds: parsed.failedIds, outcome };
+}
+
+/**
+ * AWS's rules (Lambda guide, "Reporting batch item failures"): an empty or null response, or a
+ * null/empty `batchItemFailures`, is full success; invalid JSON, or an itemIdentifier that is
+ * missing, empty or not a message of this batch, fails the whole batch.
+ */
+function parseBatchItemFailures(
+  payload: string,
+  batchIds: Set<string>,
+): { failedIds: string[] } | { malformed: string } {
+  if (payload.trim() === "") return { failedIds: [] };
+  const parsed = parseJson(payload);
+  if (parsed === undefined) return { malformed: "response is not JSON" };
+  if (parsed === null) return { failedIds: [] };
+  if (!isObject(parsed)) return { malformed: "response is not an object" };
+  const failures = parsed.batchItemFailures;
+  if (failures === undefined || failures === null) return { failedIds: [] };
+  if (!Array.isArray(failures)) return { malformed: "batchItemFailures is not a list" };
+
+  const failedIds = new Set<string>();
+  for (const failure of failures) {
+    const id = isObject(failure) ? failure.itemIdentifier : undefined;
+    if (typeof id !== "string" || id === "") return { malformed: "itemIdentifier missing or empty" };
+    if (!batchIds.has(id)) return { malformed: `itemIdentifier ${id} is not in the batch` };
+    failedIds.add(id);
+  }
+  return { failedIds: [...failedIds] };
+}
+
+function logSettlement(
+  log: EventSourceLog,
+  mapping: SqsEventSourceMapping,
+  messageIds: string[],
+  settlement: Settlement,
+): void {
+  if (settlement.kind === "success") return;
+  const { outcome } = settlement;
+  const response = outcome.ok
+    ? { payload: truncate(outcome.payload) }
+    : { status: outcome.status, functionError: outcome.functionError, payload: truncate(outcome.payload) };
+  log({
+    level: "warn",
+    event: settlement.kind === "partial" ? "sqs-esm.partial-batch-failure" : "sqs-esm.invocation-failed",
+    ...where(mapping),
+    messageIds,
+    failedMessageIds: settlement.failedIds,
+    ...(settlement.reason === undefined ? {} : { reason: settlement.reason }),
+    response,
+  });
+}
+
+async function deleteMessages(ctx: PollerContext, mapping: SqsEventSourceMapping, messages: Message[]): Promise<void> {
+  if (messages.length === 0) return;
+  const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+  try {
+    // No abort signal: a delete skipped during stop() would mean a duplicate delivery later.
+    const output = await ctx.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: mapping.queueUrl, Entries: entries }));
+    if (output.Failed !== undefined && output.Failed.length > 0) {
+      const failedIds = output.Failed.map((f) => messages[Number(f.Id)]?.MessageId);
+      ctx.log({ level: "error", event: "sqs-esm.delete-failed", ...where(mapping), messageIds: failedIds, failures: output.Failed });
+    }
+  } catch (error) {
+    // The messages were processed; they will be redelivered after the visibility timeout.
+    const messageIds = messages.map((m) => m.MessageId);
+    ctx.log({ level: "error", event: "sqs-esm.delete-failed", ...where(mapping), messageIds, error: describe(error) });
+  }
+}
+
+/** The record shape Lambda builds from an SQS message (camelCase, string attributes). */
+function toRecord(message: Message, mapping: SqsEventSourceMapping, region: string): SQSRecord {
+  const record: SQSRecord = {
+    messageId: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body: message.Body ?? "",
+    // We ask for "All", so SQS returns the four attributes the type requires, plus FIFO ones.
+    attributes: { ...message.Attributes } as SQSRecordAttributes,
+    messageAttributes: toLambdaMessageAttributes(message.MessageAttributes),
+    md5OfBody: message.MD5OfBody ?? "",
+    eventSource: "aws:sqs",
+    eventSourceARN: mapping.queueArn,
+    awsRegion: region,
+  };
+  if (message.MD5OfMessageAttributes !== undefined) {
+    record.md5OfMessageAttributes = message.MD5OfMessageAttributes;
+  }
+  return record;
+}
+
+function toLambdaMessageAttributes(attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes {
+  const result: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    result[name] = toLambdaMessageAttribute(value);
+  }
+  return result;
+}
+
+function toLambdaMessageAttribute(value: MessageAttributeValue): SQSMessageAttribute {
+  const attribute: SQSMessageAttribute = {
+    // AWS always sends the (unused) list fields as empty arrays.
+    stringListValues: value.StringListValues ?? [],
+    binaryListValues: (value.BinaryListValues ?? []).map(toBase64),
+    dataType: value.DataType ?? "String",
+  };
+  if (value.StringValue !== undefined) attribute.stringValue = value.StringValue;
+  if (value.BinaryValue !== undefined) attribute.binaryValue = toBase64(value.BinaryValue);
+  return attribute;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64");
+}
+
+function where(mapping: SqsEventSourceMapping): Record<string, string> {
+  return {
+    functionName: mapping.functionName,
+    queue: mapping.queueArn.split(":").pop() ?? mapping.queueArn,
+    queueUrl: mapping.queueUrl,
+  };
+}
+
+function backoffMs(consecutiveErrors: number): number {
+  return Math.min(BACKOFF_BASE_MS * 2 ** (consecutiveErrors - 1), BACKOFF_MAX_MS);
+}
+
+/** Sleeps, but wakes at once when stop() aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch(() => undefined);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function truncate(text: string): string {
+  return text.length > LOGGED_PAYLOAD_CHARS ? `${text.slice(0, LOGGED_PAYLOAD_CHARS)}…` : text;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return `${error.name}: ${error.message}${cause}`;
+}
+
+function logToStderr(entry: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+}
