@@ -189,7 +189,6 @@ function functionDefinitions(settings) {
   for (const s of settings.secondaries) {
     fns[replicateFunctionName(s)] = {
       handler: 'functions/replicate.handler',
-      environment: { REPLOG_SECONDARY: s },
       events: [
         {
           sqs: {

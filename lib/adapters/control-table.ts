@@ -1,0 +1,78 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamo } from './clients';
+import { getConfig } from '../config';
+
+// The control table holds small per-node and per-request records, one item each, keyed by
+// "<kind>#<name>": applied prefixes, idempotency keys, faults, heartbeats.
+const { tables } = getConfig();
+const TableName = tables.control;
+
+async function getItem(pk: string): Promise<Record<string, unknown> | undefined> {
+  const out = await dynamo.send(new GetCommand({ TableName, Key: { pk }, ConsistentRead: true }));
+  return out.Item;
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException;
+}
+
+/** Highest id of `node`'s gap-free prefix as last recorded, -1 when nothing is applied. */
+export async function readAppliedPrefix(node: string): Promise<number> {
+  const item = await getItem(`prefix#${node}`);
+  return typeof item?.applied === 'number' ? item.applied : -1;
+}
+
+/** Raises the recorded prefix of `node` to `applied`; never lowers it (concurrent readers race here). */
+export async function raiseAppliedPrefix(node: string, applied: number): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName,
+        Key: { pk: `prefix#${node}` },
+        UpdateExpression: 'SET applied = :applied',
+        ConditionExpression: 'attribute_not_exists(applied) OR applied < :applied',
+        ExpressionAttributeValues: { ':applied': applied },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+}
+
+export interface IdempotencyRecord {
+  id: number;
+  msg: string;
+  w: number;
+}
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/**
+ * Binds `key` to the append `record` unless another request bound it first; returns the record
+ * the key is bound to afterwards (this one, or the earlier one).
+ */
+export async function bindIdempotencyKey(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord> {
+  const pk = `idem#${key}`;
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName,
+        Item: { pk, ...record, expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return record;
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+    const existing = await findIdempotencyKey(key);
+    if (!existing) throw err;
+    return existing;
+  }
+}
+
+export async function findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined> {
+  const item = await getItem(`idem#${key}`);
+  if (!item) return undefined;
+  return { id: Number(item.id), msg: String(item.msg), w: Number(item.w) };
+}

@@ -1,0 +1,69 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamo } from './clients';
+import type { LogEntry } from '../log-entry';
+
+// Master and secondary tables share one shape: a single partition "log" sorted by numeric id,
+// so reading the log in order is one Query, never a Scan and a sort.
+const PARTITION = 'main';
+
+interface LogItem {
+  log: string;
+  id: number;
+  msg?: string;
+  noop?: boolean;
+  w?: number;
+}
+
+function toEntry(item: Record<string, unknown>): LogEntry {
+  const it = item as unknown as LogItem;
+  return it.noop ? { id: it.id, noop: true } : { id: it.id, msg: it.msg ?? '', ...(it.w ? { w: it.w } : {}) };
+}
+
+export interface LogTable {
+  /** Writes the entry unless its id is taken; true when this call stored it. */
+  putIfAbsent(entry: LogEntry): Promise<boolean>;
+  get(id: number): Promise<LogEntry | undefined>;
+  /** Entries with id > after, ascending, at most `limit`. */
+  query(after: number, limit: number): Promise<LogEntry[]>;
+}
+
+export function logTable(tableName: string): LogTable {
+  return {
+    async putIfAbsent(entry) {
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { log: PARTITION, ...entry },
+            ConditionExpression: 'attribute_not_exists(id)',
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+    async get(id) {
+      const out = await dynamo.send(
+        new GetCommand({ TableName: tableName, Key: { log: PARTITION, id }, ConsistentRead: true }),
+      );
+      return out.Item ? toEntry(out.Item) : undefined;
+    },
+    async query(after, limit) {
+      const out = await dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#log = :log AND id > :after',
+          // LOG is a DynamoDB reserved word.
+          ExpressionAttributeNames: { '#log': 'log' },
+          ExpressionAttributeValues: { ':log': PARTITION, ':after': after },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map(toEntry);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { sqs } from './clients';
+import { getConfig } from '../config';
+import type { ReplicateJob } from '../log-entry';
+
+const { queueUrls, secondaries } = getConfig();
+
+/** Enqueues the job for one secondary. */
+export async function sendReplicateJob(secondary: string, job: ReplicateJob): Promise<void> {
+  const QueueUrl = queueUrls[secondary];
+  if (!QueueUrl) throw new Error(`no replicate queue for secondary "${secondary}"`);
+  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(job) }));
+}
+
+/** Enqueues the job for every secondary at once; rejects if any send fails. */
+export async function sendReplicateJobs(job: ReplicateJob): Promise<void> {
+  await Promise.all(secondaries.map((s) => sendReplicateJob(s, job)));
+}
+
+/** Makes a received job reappear after `seconds` (the retry backoff). */
+export async function delayRedelivery(secondary: string, receiptHandle: string, seconds: number): Promise<void> {
+  const QueueUrl = queueUrls[secondary];
+  if (!QueueUrl) return;
+  await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+}

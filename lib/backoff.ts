@@ -1,0 +1,18 @@
+/** Seconds before a failed replicate job is retried: 1, 2, 4 … by receive count, capped. */
+export function retryDelaySeconds(receiveCount: number, baseSeconds = 1, capSeconds = 30): number {
+  const attempt = Math.max(1, Math.floor(receiveCount));
+  // 2^30 s is far past any cap; clamping the exponent keeps the arithmetic finite.
+  return Math.min(capSeconds, baseSeconds * 2 ** Math.min(attempt - 1, 30));
+}
+
+/**
+ * Intervals for polling acks: fast at first (an ack usually lands within milliseconds), then
+ * backing off so a long wait costs few reads.
+ */
+export function* pollIntervals(firstMs = 2, factor = 1.5, maxMs = 100): Generator<number, never> {
+  let next = firstMs;
+  for (;;) {
+    yield Math.round(next);
+    next = Math.min(maxMs, next * factor);
+  }
+}

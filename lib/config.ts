@@ -1,0 +1,99 @@
+import { ConfigError } from './errors';
+
+export interface Config {
+  stage: string;
+  region: string;
+  /** Where every AWS client sends its calls; undefined on AWS. */
+  endpoint: string | undefined;
+  secondaries: readonly string[];
+  tables: {
+    counter: string;
+    master: string;
+    acks: string;
+    control: string;
+    secondaries: Readonly<Record<string, string>>;
+  };
+  queueUrls: Readonly<Record<string, string>>;
+  waitTimeoutMs: number;
+  maxMsgBytes: number;
+  holeGraceMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`setting ${name} is missing`);
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`setting ${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+// A replicate job is {"id","msg"} JSON: msg may grow ~6x when escaped (\u00XX), so keep the
+// limit well under SQS's 256 KiB message size.
+const MAX_MSG_BYTES_CEILING = 128 * 1024;
+
+/** Reads and validates every setting once; throws ConfigError naming the first bad one. */
+export function loadConfig(env: Env = process.env): Config {
+  const secondaries = required(env, 'REPLOG_SECONDARIES')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (secondaries.length === 0) throw new ConfigError('REPLOG_SECONDARIES names no secondary');
+
+  let queueUrls: Record<string, string>;
+  try {
+    queueUrls = JSON.parse(required(env, 'REPLOG_QUEUE_URLS')) as Record<string, string>;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError('REPLOG_QUEUE_URLS must be a JSON object {"<secondary>": "<queue URL>"}');
+  }
+  for (const name of secondaries) {
+    if (typeof queueUrls[name] !== 'string') throw new ConfigError(`REPLOG_QUEUE_URLS has no queue for secondary "${name}"`);
+  }
+
+  const tablePrefix = required(env, 'REPLOG_SECONDARY_TABLE_PREFIX');
+  const maxMsgBytes = positiveInt(env, 'REPLOG_MAX_MSG_BYTES', 65536);
+  if (maxMsgBytes > MAX_MSG_BYTES_CEILING) {
+    throw new ConfigError(`REPLOG_MAX_MSG_BYTES may be at most ${MAX_MSG_BYTES_CEILING} so a job fits in one SQS message`);
+  }
+  return {
+    stage: required(env, 'REPLOG_STAGE'),
+    region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',
+    endpoint: env.AWS_ENDPOINT_URL?.trim() || undefined,
+    secondaries,
+    tables: {
+      counter: required(env, 'REPLOG_COUNTER_TABLE'),
+      master: required(env, 'REPLOG_MASTER_TABLE'),
+      acks: required(env, 'REPLOG_ACK_TABLE'),
+      control: required(env, 'REPLOG_CONTROL_TABLE'),
+      secondaries: Object.fromEntries(secondaries.map((s) => [s, `${tablePrefix}${s}`])),
+    },
+    queueUrls,
+    waitTimeoutMs: positiveInt(env, 'REPLOG_WAIT_TIMEOUT_MS', 25000),
+    maxMsgBytes,
+    holeGraceMs: positiveInt(env, 'REPLOG_HOLE_GRACE_MS', 3000),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, read on first use (cold start) and kept. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** The secondary whose replicate queue has this ARN (the queue name is the URL's last segment). */
+export function secondaryForQueueArn(queueArn: string): string {
+  const queueName = queueArn.slice(queueArn.lastIndexOf(':') + 1);
+  const { queueUrls } = getConfig();
+  for (const [secondary, url] of Object.entries(queueUrls)) if (url.endsWith(`/${queueName}`)) return secondary;
+  throw new ConfigError(`queue ${queueName} is not the replicate queue of any configured secondary`);
+}

@@ -1,0 +1,8 @@
+/** One slot of the log: a message, or a no-op that filled a hole (hidden from every list). */
+export type LogEntry = { id: number; msg: string; w?: number; noop?: undefined } | { id: number; noop: true; msg?: undefined; w?: undefined };
+
+export interface ReplicateJob {
+  id: number;
+  msg?: string;
+  noop?: true;
+}
