@@ -31,6 +31,8 @@ export interface Stack {
 }
 
 const region = 'us-east-1';
+// Node 20 is supported by the pinned SDK; its notice about 2027 releases is noise on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export class StackStartError extends Error {}
 
@@ -97,22 +99,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.env,
     };
 
-    // Resolving serverless.yml and starting the emulators are independent: overlap them.
-    const definitionRead = readStackDefinition(stage, env);
-    const externalAws = await answers(`${awsEndpoint}/_localstack/health`);
-    let cloud: LocalCloud | undefined;
-    if (externalAws) {
-      log(`using the AWS emulator already answering on ${awsEndpoint}`, 'stack');
-    } else {
-      cloud = await startLocalCloud({ port: awsPort, region, log: (line) => log(line, 'stack') });
-      const c = cloud;
-      pids.push(...c.pids);
-      cleanups.push(() => c.stop());
-    }
-    const definition = await definitionRead;
-    const created = await createResources({ endpoint: awsEndpoint, region }, definition.resources);
-    log(`created ${created.tables.length} tables and ${Object.keys(created.queues).length} queues on ${awsEndpoint}`, 'stack');
-
+    // serverless-offline, serverless.yml's resolution and the emulators start independently:
+    // overlapping them roughly halves the start-up time.
     const offline = spawnChild(process.execPath, [serverlessBin(), 'offline', 'start', '--stage', stage, '--useInProcess'], {
       cwd: projectRoot,
       env,
@@ -120,6 +108,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     pids.push(offline.pid);
     cleanups.push(() => offline.stop());
+    const definitionRead = readStackDefinition(stage, env);
+    definitionRead.catch(() => undefined);
+    const externalAws = await answers(`${awsEndpoint}/_localstack/health`);
+    if (externalAws) {
+      log(`using the AWS emulator already answering on ${awsEndpoint}`, 'stack');
+    } else {
+      const cloud: LocalCloud = await startLocalCloud({ port: awsPort, region, log: (line) => log(line, 'stack') });
+      pids.push(...cloud.pids);
+      cleanups.push(() => cloud.stop());
+    }
+    const definition = await definitionRead;
+    const created = await createResources({ endpoint: awsEndpoint, region }, definition.resources);
+    log(`created ${created.tables.length} tables and ${Object.keys(created.queues).length} queues on ${awsEndpoint}`, 'stack');
     await waitUntil('serverless offline', () => httpOk(`http://127.0.0.1:${httpPort}/list?limit=1`), 60_000, () =>
       offline.exited() ? offline.tail() : undefined,
     );

@@ -1,0 +1,49 @@
+import { inject } from 'vitest';
+
+export const apiUrl = (): string => inject('apiUrl');
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** Calls the replog API over real HTTP and parses its JSON answer. */
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const res = await fetch(apiUrl() + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { raw: text };
+  }
+  return { status: res.status, body: body as T };
+}
+
+export interface Listed {
+  messages: Array<{ id: number; msg: string }>;
+  next?: number;
+}
+
+export const listMaster = () => api<Listed>('GET', '/list');
+export const listSecondary = (name: string) => api<Listed>('GET', `/secondaries/${name}/list`);
+
+/** Polls until `check` passes or `timeoutMs` runs out; returns the last value seen. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let interval = 10;
+  for (;;) {
+    const value = await read();
+    if (check(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, interval));
+    interval = Math.min(200, interval * 1.5);
+  }
+}
