@@ -51,7 +51,13 @@ export interface SqsEventSourceMapping {
 }
 
 export interface EventSources {
-  /** Aborts pending long polls, waits for in-flight invocations (and their deletes) to finish. */
+  /**
+   * Aborts pending long polls, waits for in-flight invocations (and their deletes) to finish.
+   * Caveat: fauxqs does not notice a client abandoning a long poll. For up to 20 s after stop(),
+   * the abandoned poll can still take the next message sent to that queue, which then stays
+   * invisible for one visibility timeout. Keep the sources running across handler reloads
+   * (serverless-offline reloads handlers itself) rather than stopping and restarting them.
+   */
   stop(): Promise<void>;
 }
 
@@ -271,7 +277,7 @@ interface Settlement {
 function settleBatch(outcome: InvokeOutcome, reportBatchItemFailures: boolean, batchIds: Set<string>): Settlement {
   const all = [...batchIds];
   if (!outcome.ok) {
-    return { kind: "failed", failedIds: all, reason: "function error", outcome };
+    return { kind: "failed", failedIds: all, reason: describeFailure(outcome), outcome };
   }
   if (!reportBatchItemFailures) {
     return { kind: "success", failedIds: [], outcome };
@@ -281,6 +287,13 @@ function settleBatch(outcome: InvokeOutcome, reportBatchItemFailures: boolean, b
     return { kind: "failed", failedIds: all, reason: parsed.malformed, outcome };
   }
   return { kind: parsed.failedIds.length > 0 ? "partial" : "success", failedIds: parsed.failedIds, outcome };
+}
+
+function describeFailure(outcome: Extract<InvokeOutcome, { ok: false }>): string {
+  // The likeliest local misconfiguration: using the serverless.yml key instead of the full name.
+  if (outcome.status === 404) return "function not found (serverless-offline expects <service>-<stage>-<key>)";
+  if (outcome.functionError !== null) return `function error (${outcome.functionError})`;
+  return outcome.status >= 300 ? `invoke returned HTTP ${outcome.status}` : "function error";
 }
 
 /**
