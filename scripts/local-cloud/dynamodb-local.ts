@@ -111,7 +111,8 @@ async function waitUntilReady(child: ChildProcess, port: number, stderr: () => s
   child.on("error", (err: NodeJS.ErrnoException) => {
     failure = err.code === "ENOENT" ? new Error(`java not found on PATH. ${JAVA_HINT}`) : err;
   });
-  child.once("exit", (code, signal) => {
+  // "close", not "exit": it fires after the stdio pipes drain, so the stderr tail is complete.
+  child.once("close", (code, signal) => {
     failure ??= earlyExitError(code, signal, stderr());
   });
   const deadline = Date.now() + timeoutMs;
