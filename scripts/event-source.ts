@@ -87,7 +87,7 @@ export async function startEventSources(opts: StartEventSourcesOptions): Promise
   if (!Number.isInteger(pollers) || pollers < 1) {
     throw new Error(`pollersPerMapping must be a positive integer, got ${pollers}`);
   }
-  const log = opts.log ?? logToStderr;
+  const log = neverThrows(opts.log ?? logToStderr);
   const mappings = opts.mappings.map((m) => normaliseMapping(m, log));
 
   const controller = new AbortController();
@@ -189,7 +189,11 @@ async function runPoller(ctx: PollerContext, mapping: SqsEventSourceMapping): Pr
 
     // Not tied to ctx.signal: once messages are received, finish the batch even while stopping, so
     // processed messages get deleted instead of being redelivered on the next start.
-    const reachedFunction = await deliverBatch(ctx, mapping, messages);
+    const reachedFunction = await deliverBatch(ctx, mapping, messages).catch((error: unknown) => {
+      // A bug here must not end the loop (or crash the process with an unhandled rejection).
+      ctx.log({ level: "error", event: "sqs-esm.delivery-crashed", ...where(mapping), error: describe(error) });
+      return false;
+    });
     if (reachedFunction) {
       consecutiveErrors = 0;
     } else {
@@ -251,7 +255,8 @@ async function invokeFunction(endpoint: string, functionName: string, event: SQS
     headers: { "content-type": "application/json", "x-amz-invocation-type": "RequestResponse" },
     body: JSON.stringify(event),
   });
-  // Always read the body, so undici can reuse the keep-alive connection.
+  // Node's fetch (undici) keeps connections alive by default; reading the whole body lets it
+  // reuse this one.
   const payload = await response.text();
   const functionError = response.headers.get("x-amz-function-error");
   if (!response.ok || functionError !== null || isErrorPayload(payload)) {
@@ -444,6 +449,17 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return `${error.name}: ${error.message}${cause}`;
+}
+
+/** A throwing log callback must not stop a poller. */
+function neverThrows(log: EventSourceLog): EventSourceLog {
+  return (entry) => {
+    try {
+      log(entry);
+    } catch {
+      // Nowhere better to report it.
+    }
+  };
 }
 
 function logToStderr(entry: Record<string, unknown>): void {
