@@ -14,6 +14,7 @@ export interface Config {
     secondaries: Readonly<Record<string, string>>;
   };
   queueUrls: Readonly<Record<string, string>>;
+  repairQueueUrl: string;
   waitTimeoutMs: number;
   maxMsgBytes: number;
   holeGraceMs: number;
@@ -76,6 +77,7 @@ export function loadConfig(env: Env = process.env): Config {
       secondaries: Object.fromEntries(secondaries.map((s) => [s, `${tablePrefix}${s}`])),
     },
     queueUrls,
+    repairQueueUrl: required(env, 'REPLOG_REPAIR_QUEUE_URL'),
     waitTimeoutMs: positiveInt(env, 'REPLOG_WAIT_TIMEOUT_MS', 25000),
     maxMsgBytes,
     holeGraceMs: positiveInt(env, 'REPLOG_HOLE_GRACE_MS', 3000),

@@ -1,5 +1,8 @@
 /** One slot of the log: a message, or a no-op that filled a hole (hidden from every list). */
-export type LogEntry = { id: number; msg: string; w?: number; noop?: undefined } | { id: number; noop: true; msg?: undefined; w?: undefined };
+export type LogEntry = ({ id: number; msg: string; w?: number; noop?: undefined } | { id: number; noop: true; msg?: undefined; w?: undefined }) & {
+  /** When this table stored the entry (ms since epoch); set by the table adapter. */
+  at?: number;
+};
 
 export interface ReplicateJob {
   id: number;

@@ -4,8 +4,21 @@ import { retryDelaySeconds } from './backoff';
 import { secondaryForQueueArn } from './config';
 import { logger } from './logger';
 import { applyReplicateJob, MalformedJobError, parseReplicateJob } from './replicator';
+import { secondaryTable } from './adapters/secondary-table';
+import { reportGap } from './repair';
 
-async function replicateRecord(record: SQSRecord): Promise<boolean> {
+/** Stored ids whose predecessor this secondary does not hold yet (checked after acking). */
+async function findGaps(secondary: string, storedIds: number[]): Promise<number[]> {
+  const inBatch = new Set(storedIds);
+  const candidates = storedIds.filter((id) => id > 0 && !inBatch.has(id - 1));
+  const table = secondaryTable(secondary);
+  const present = await Promise.all(candidates.map(async (id) => (await table.get(id - 1)) !== undefined));
+  return candidates.filter((_, i) => !present[i]).map((id) => id - 1);
+}
+
+type Outcome = { ok: true; secondary: string; storedId?: number } | { ok: false };
+
+async function replicateRecord(record: SQSRecord): Promise<Outcome> {
   // The queue a job came from says which secondary it is for: one handler serves every consumer.
   const secondary = secondaryForQueueArn(record.eventSourceARN);
   let job;
@@ -15,11 +28,11 @@ async function replicateRecord(record: SQSRecord): Promise<boolean> {
     if (!(err instanceof MalformedJobError)) throw err;
     // Retrying cannot fix a malformed job; dropping it is safe because catch-up copies from the master.
     logger.error('malformed replicate job dropped', { secondary, messageId: record.messageId, reason: err.message });
-    return true;
+    return { ok: true, secondary };
   }
   try {
-    await applyReplicateJob(secondary, job);
-    return true;
+    const result = await applyReplicateJob(secondary, job);
+    return result === 'stored' ? { ok: true, secondary, storedId: job.id } : { ok: true, secondary };
   } catch (err) {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     const delay = retryDelaySeconds(receiveCount);
@@ -27,12 +40,23 @@ async function replicateRecord(record: SQSRecord): Promise<boolean> {
     await delayRedelivery(secondary, record.receiptHandle, delay).catch((e: unknown) =>
       logger.warn('could not set retry delay', { id: job.id, secondary, error: e as Error }),
     );
-    return false;
+    return { ok: false };
+  }
+}
+
+async function reportGaps(outcomes: Outcome[]): Promise<void> {
+  const stored = new Map<string, number[]>();
+  for (const o of outcomes) if (o.ok && o.storedId !== undefined) stored.set(o.secondary, [...(stored.get(o.secondary) ?? []), o.storedId]);
+  for (const [secondary, ids] of stored) {
+    const gaps = await findGaps(secondary, ids);
+    if (gaps.length > 0) await reportGap(secondary, Math.min(...gaps));
   }
 }
 
 /** Applies a batch of replicate jobs for this function's secondary; reports failures per record. */
 export async function replicateBatch(records: SQSRecord[]): Promise<SQSBatchResponse> {
   const outcomes = await Promise.all(records.map(replicateRecord));
-  return { batchItemFailures: records.filter((_, i) => !outcomes[i]).map((r) => ({ itemIdentifier: r.messageId })) };
+  // Acks are written by now; a failed gap check must not turn stored jobs into retries.
+  await reportGaps(outcomes).catch((err: unknown) => logger.warn('gap check failed', { error: err as Error }));
+  return { batchItemFailures: records.filter((_, i) => !outcomes[i]?.ok).map((r) => ({ itemIdentifier: r.messageId })) };
 }

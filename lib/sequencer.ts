@@ -1,7 +1,8 @@
 import { takeNextId } from './adapters/counter';
 import { masterTable } from './adapters/master-table';
 import { sendReplicateJobs } from './adapters/queues';
-import { bindIdempotencyKey, findIdempotencyKey } from './adapters/control-table';
+import { bindIdempotencyKey, findIdempotencyKey, releaseIdempotencyKey, type IdempotencyRecord } from './adapters/control-table';
+import { fillWithNoop } from './hole-filler';
 import { waitForWriteConcern } from './ack-waiter';
 import { getConfig } from './config';
 import { IdempotencyConflictError } from './errors';
@@ -21,12 +22,22 @@ export interface AppendResult {
  * Stores `msg` under the next free id. The counter hands out ids atomically; the conditional
  * write can still lose when a repair filled our id with a no-op because we were too slow
  * (see hole-filler.ts) — then we take a fresh id, so no id ever holds two entries.
+ * With an Idempotency-Key, the key is bound to the id before the message is stored, so two
+ * concurrent requests with one key never both append: the loser fills its own id with a no-op.
  */
-async function storeAtNextId(msg: string, w: number): Promise<number> {
+async function storeAtNextId(msg: string, w: number, idempotencyKey: string | undefined): Promise<{ id: number } | { retryOf: IdempotencyRecord }> {
   for (;;) {
     const id = await takeNextId();
-    if (await masterTable.putIfAbsent({ id, msg, w })) return id;
+    if (idempotencyKey !== undefined) {
+      const bound = await bindIdempotencyKey(idempotencyKey, { id, msg, w });
+      if (bound.id !== id) {
+        await fillWithNoop(id);
+        return { retryOf: bound };
+      }
+    }
+    if (await masterTable.putIfAbsent({ id, msg, w })) return { id };
     logger.warn('id was filled before our write; taking another', { id });
+    if (idempotencyKey !== undefined) await releaseIdempotencyKey(idempotencyKey);
   }
 }
 
@@ -42,19 +53,15 @@ export async function appendMessage(request: AppendRequest): Promise<AppendResul
     const earlier = await findIdempotencyKey(idempotencyKey);
     if (earlier) return answerRetry(earlier, request);
   }
-  const id = await storeAtNextId(msg, w);
-  if (idempotencyKey !== undefined) {
-    const bound = await bindIdempotencyKey(idempotencyKey, { id, msg, w });
-    // A concurrent retry with the same key won the binding: ours is an unreferenced entry that
-    // still replicates (it is stored), and the client gets the first request's id.
-    if (bound.id !== id) return answerRetry(bound, request);
-  }
+  const stored = await storeAtNextId(msg, w, idempotencyKey);
+  if ('retryOf' in stored) return answerRetry(stored.retryOf, request);
+  const { id } = stored;
   await sendReplicateJobs({ id, msg });
   logger.info('appended', { id, w });
   return waitAndAnswer(id, msg, w);
 }
 
-function answerRetry(earlier: { id: number; msg: string; w: number }, request: AppendRequest): Promise<AppendResult> {
+function answerRetry(earlier: IdempotencyRecord, request: AppendRequest): Promise<AppendResult> {
   if (earlier.msg !== request.msg) {
     throw new IdempotencyConflictError(`Idempotency-Key was first used for a different msg (id ${earlier.id}); use a new key for a new message`);
   }

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './clients';
 import { getConfig } from '../config';
@@ -75,4 +75,9 @@ export async function findIdempotencyKey(key: string): Promise<IdempotencyRecord
   const item = await getItem(`idem#${key}`);
   if (!item) return undefined;
   return { id: Number(item.id), msg: String(item.msg), w: Number(item.w) };
+}
+
+/** Unbinds a key whose id was lost to a hole filler, so the next attempt can bind its new id. */
+export async function releaseIdempotencyKey(key: string): Promise<void> {
+  await dynamo.send(new DeleteCommand({ TableName, Key: { pk: `idem#${key}` } }));
 }

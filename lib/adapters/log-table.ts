@@ -13,19 +13,21 @@ interface LogItem {
   msg?: string;
   noop?: boolean;
   w?: number;
+  at?: number;
 }
 
 function toEntry(item: Record<string, unknown>): LogEntry {
   const it = item as unknown as LogItem;
-  return it.noop ? { id: it.id, noop: true } : { id: it.id, msg: it.msg ?? '', ...(it.w ? { w: it.w } : {}) };
+  const at = it.at === undefined ? {} : { at: it.at };
+  return it.noop ? { id: it.id, noop: true, ...at } : { id: it.id, msg: it.msg ?? '', ...(it.w ? { w: it.w } : {}), ...at };
 }
 
 export interface LogTable {
   /** Writes the entry unless its id is taken; true when this call stored it. */
   putIfAbsent(entry: LogEntry): Promise<boolean>;
   get(id: number): Promise<LogEntry | undefined>;
-  /** Entries with id > after, ascending, at most `limit`. */
-  query(after: number, limit: number): Promise<LogEntry[]>;
+  /** Entries with id > after (and <= upTo if given), ascending, at most `limit`. */
+  query(after: number, limit: number, upTo?: number): Promise<LogEntry[]>;
 }
 
 export function logTable(tableName: string): LogTable {
@@ -35,7 +37,7 @@ export function logTable(tableName: string): LogTable {
         await dynamo.send(
           new PutCommand({
             TableName: tableName,
-            Item: { log: PARTITION, ...entry },
+            Item: { log: PARTITION, ...entry, at: Date.now() },
             ConditionExpression: 'attribute_not_exists(id)',
           }),
         );
@@ -51,14 +53,15 @@ export function logTable(tableName: string): LogTable {
       );
       return out.Item ? toEntry(out.Item) : undefined;
     },
-    async query(after, limit) {
+    async query(after, limit, upTo) {
+      const bounded = upTo !== undefined;
       const out = await dynamo.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: '#log = :log AND id > :after',
+          KeyConditionExpression: bounded ? '#log = :log AND id BETWEEN :from AND :upTo' : '#log = :log AND id > :after',
           // LOG is a DynamoDB reserved word.
           ExpressionAttributeNames: { '#log': 'log' },
-          ExpressionAttributeValues: { ':log': PARTITION, ':after': after },
+          ExpressionAttributeValues: bounded ? { ':log': PARTITION, ':from': after + 1, ':upTo': upTo } : { ':log': PARTITION, ':after': after },
           ConsistentRead: true,
           Limit: limit,
         }),

@@ -3,7 +3,7 @@ import { sqs } from './clients';
 import { getConfig } from '../config';
 import type { ReplicateJob } from '../log-entry';
 
-const { queueUrls, secondaries } = getConfig();
+const { queueUrls, secondaries, repairQueueUrl } = getConfig();
 
 /** Enqueues the job for one secondary. */
 export async function sendReplicateJob(secondary: string, job: ReplicateJob): Promise<void> {
@@ -22,4 +22,15 @@ export async function delayRedelivery(secondary: string, receiptHandle: string, 
   const QueueUrl = queueUrls[secondary];
   if (!QueueUrl) return;
   await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+}
+
+/** Asks for a repair pass in `delaySeconds` (SQS delays delivery; at most 900 s). */
+export async function requestRepair(reason: string, delaySeconds: number): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: repairQueueUrl,
+      MessageBody: JSON.stringify({ reason, requestedAt: Date.now() }),
+      DelaySeconds: Math.min(900, Math.max(0, Math.ceil(delaySeconds))),
+    }),
+  );
 }

@@ -21,18 +21,11 @@ export interface SqsEventDefinition {
   reportBatchItemFailures: boolean;
 }
 
-export interface ScheduleDefinition {
-  functionKey: string;
-  functionName: string;
-  rate: string;
-}
-
 export interface StackDefinition {
   service: string;
   stage: string;
   resources: Record<string, CfnResource>;
   sqsEvents: SqsEventDefinition[];
-  schedules: ScheduleDefinition[];
   environment: Record<string, unknown>;
 }
 
@@ -54,7 +47,7 @@ function logicalIdOfArn(arn: unknown): string {
 
 interface PrintedFunction {
   name?: string;
-  events?: Array<{ sqs?: { arn: unknown; batchSize?: number; functionResponseType?: string }; schedule?: string | { rate: string | string[] } }>;
+  events?: Array<{ sqs?: { arn: unknown; batchSize?: number; functionResponseType?: string } }>;
 }
 
 /** Resolves serverless.yml for `stage` exactly as a deploy would, via `serverless print`. */
@@ -72,7 +65,6 @@ export async function readStackDefinition(stage: string, env: NodeJS.ProcessEnv)
   };
   const service = typeof printed.service === 'string' ? printed.service : printed.service.name;
   const sqsEvents: SqsEventDefinition[] = [];
-  const schedules: ScheduleDefinition[] = [];
   for (const [functionKey, fn] of Object.entries(printed.functions ?? {})) {
     const functionName = fn.name ?? `${service}-${stage}-${functionKey}`;
     for (const event of fn.events ?? []) {
@@ -85,10 +77,6 @@ export async function readStackDefinition(stage: string, env: NodeJS.ProcessEnv)
           reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
         });
       }
-      if (event.schedule) {
-        const rate = typeof event.schedule === 'string' ? event.schedule : event.schedule.rate;
-        for (const r of Array.isArray(rate) ? rate : [rate]) schedules.push({ functionKey, functionName, rate: r });
-      }
     }
   }
   return {
@@ -96,7 +84,6 @@ export async function readStackDefinition(stage: string, env: NodeJS.ProcessEnv)
     stage,
     resources: printed.resources?.Resources ?? {},
     sqsEvents,
-    schedules,
     environment: printed.provider.environment ?? {},
   };
 }

@@ -142,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }),
       log: (entry) => log(JSON.stringify({ source: 'event-source', ...entry }), 'stack'),
     });
+    // `schedule` events need nothing from us: serverless-offline runs them itself.
     cleanups.push(() => sources.stop());
     log(`replog is up in ${((Date.now() - started) / 1000).toFixed(1)} s`, 'stack');
     return { apiUrl, awsEndpoint, externalAws, pids, stop };

@@ -41,6 +41,7 @@ const ids = {
   secondaryTable: (s) => `SecondaryTable${logicalSuffix(s)}`,
   queue: (s) => `ReplicateQueue${logicalSuffix(s)}`,
   dlq: (s) => `ReplicateDlq${logicalSuffix(s)}`,
+  repairQueue: 'RepairQueue',
   role: (fn) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`,
 };
 
@@ -80,7 +81,13 @@ function tables(settings) {
 }
 
 function queues(settings) {
-  const out = {};
+  const out = {
+    // Asks for a repair pass (hole filling, catch-up) sooner than the schedule would run one.
+    [ids.repairQueue]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { QueueName: `${settings.prefix}-repair`, VisibilityTimeout: 180, MessageRetentionPeriod: 3600 },
+    },
+  };
   for (const s of settings.secondaries) {
     out[ids.dlq(s)] = {
       Type: 'AWS::SQS::Queue',
@@ -117,7 +124,7 @@ function grants(settings) {
       [[ids.counterTable], ['dynamodb:UpdateItem']],
       [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
       [[ids.ackTable], ['dynamodb:Query']],
-      [[ids.controlTable], [...TABLE_READ, ...TABLE_WRITE]],
+      [[ids.controlTable], [...TABLE_READ, ...TABLE_WRITE, 'dynamodb:DeleteItem']],
       [allQueues, ['sqs:SendMessage']],
     ],
     list: [
@@ -133,14 +140,24 @@ function grants(settings) {
       [[ids.ackTable], ['dynamodb:Query']],
     ],
   };
+  const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
   for (const s of all) {
     table[replicateFunctionName(s)] = [
       [[ids.secondaryTable(s)], ['dynamodb:PutItem', 'dynamodb:GetItem']],
       [[ids.ackTable], ['dynamodb:PutItem']],
       [[ids.controlTable], ['dynamodb:GetItem']],
-      [[ids.queue(s)], ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility']],
+      [[ids.queue(s)], consume],
+      [[ids.repairQueue], ['sqs:SendMessage']],
     ];
   }
+  table.repair = [
+    [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
+    [allSecondaryTables, [...TABLE_READ, 'dynamodb:PutItem']],
+    [[ids.ackTable], ['dynamodb:PutItem']],
+    [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+    [allQueues, ['sqs:SendMessage']],
+    [[ids.repairQueue], consume],
+  ];
   return table;
 }
 
@@ -186,6 +203,14 @@ function functionDefinitions(settings) {
     secondaryList: { handler: 'functions/secondary-list.handler', events: http('get', '/secondaries/{name}/list') },
     wait: { handler: 'functions/wait.handler', events: http('get', '/messages/{id}/wait') },
   };
+  fns.repair = {
+    handler: 'functions/repair.handler',
+    timeout: 120,
+    events: [
+      { schedule: 'rate(1 minute)' },
+      { sqs: { arn: arn(ids.repairQueue), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } },
+    ],
+  };
   for (const s of settings.secondaries) {
     fns[replicateFunctionName(s)] = {
       handler: 'functions/replicate.handler',
@@ -216,6 +241,16 @@ module.exports.resources = async ({ resolveVariable }) => {
   const iam = {};
   for (const name of Object.keys(fns)) iam[ids.role(name)] = role(name, roles[name]);
   return { Resources: { ...tables(settings), ...queues(settings), ...iam } };
+};
+
+/** A queue's URL: built by name on local stages, a CloudFormation Ref elsewhere. */
+function queueUrl(settings, logicalId, queueName) {
+  return settings.isLocal ? `http://localhost:4566/000000000000/${queueName}` : { Ref: logicalId };
+}
+
+module.exports.repairQueueUrl = async ({ resolveVariable }) => {
+  const settings = await readSettings(resolveVariable);
+  return queueUrl(settings, ids.repairQueue, `${settings.prefix}-repair`);
 };
 
 module.exports.queueUrls = async ({ resolveVariable }) => {
