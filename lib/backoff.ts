@@ -1,6 +1,7 @@
 /** Seconds before a failed replicate job is retried: 1, 2, 4 … by receive count, capped. */
 export function retryDelaySeconds(receiveCount: number, baseSeconds = 1, capSeconds = 30): number {
-  const attempt = Math.max(1, Math.floor(receiveCount));
+  // A missing or garbled count (NaN) counts as a first receive rather than poisoning the delay.
+  const attempt = Number.isNaN(receiveCount) ? 1 : Math.max(1, Math.floor(receiveCount));
   // 2^30 s is far past any cap; clamping the exponent keeps the arithmetic finite.
   return Math.min(capSeconds, baseSeconds * 2 ** Math.min(attempt - 1, 30));
 }

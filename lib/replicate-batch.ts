@@ -6,6 +6,7 @@ import { logger } from './logger';
 import { applyReplicateJob, MalformedJobError, parseReplicateJob } from './replicator';
 import { secondaryTable } from './adapters/secondary-table';
 import { reportGap } from './repair';
+import { InjectedFailure, withFaults } from './fault-injection';
 
 /** Stored ids whose predecessor this secondary does not hold yet (checked after acking). */
 async function findGaps(secondary: string, storedIds: number[]): Promise<number[]> {
@@ -31,12 +32,14 @@ async function replicateRecord(record: SQSRecord): Promise<Outcome> {
     return { ok: true, secondary };
   }
   try {
-    const result = await applyReplicateJob(secondary, job);
+    const result = await withFaults(secondary, () => applyReplicateJob(secondary, job));
     return result === 'stored' ? { ok: true, secondary, storedId: job.id } : { ok: true, secondary };
   } catch (err) {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     const delay = retryDelaySeconds(receiveCount);
-    logger.warn('replicate failed; retrying with backoff', { id: job.id, secondary, receiveCount, retryInSeconds: delay, error: err as Error });
+    const context = { id: job.id, secondary, receiveCount, retryInSeconds: delay };
+    if (err instanceof InjectedFailure) logger.info(`job failed: ${err.message}; will retry`, context);
+    else logger.warn('replicate failed; will retry', { ...context, error: err as Error });
     await delayRedelivery(secondary, record.receiptHandle, delay).catch((e: unknown) =>
       logger.warn('could not set retry delay', { id: job.id, secondary, error: e as Error }),
     );

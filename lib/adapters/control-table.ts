@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './clients';
 import { getConfig } from '../config';
+import { NO_FAULTS, type Faults } from '../faults';
 
 // The control table holds small per-node and per-request records, one item each, keyed by
 // "<kind>#<name>": applied prefixes, idempotency keys, faults, heartbeats.
@@ -80,4 +81,15 @@ export async function findIdempotencyKey(key: string): Promise<IdempotencyRecord
 /** Unbinds a key whose id was lost to a hole filler, so the next attempt can bind its new id. */
 export async function releaseIdempotencyKey(key: string): Promise<void> {
   await dynamo.send(new DeleteCommand({ TableName, Key: { pk: `idem#${key}` } }));
+}
+
+/** The faults stored for `secondary` (none by default). */
+export async function readFaults(secondary: string): Promise<Faults> {
+  const item = await getItem(`faults#${secondary}`);
+  if (!item) return { ...NO_FAULTS };
+  return { down: item.down === true, delayMs: Number(item.delayMs ?? 0), errorRate: Number(item.errorRate ?? 0) };
+}
+
+export async function writeFaults(secondary: string, faults: Faults): Promise<void> {
+  await dynamo.send(new PutCommand({ TableName, Item: { pk: `faults#${secondary}`, ...faults, updatedAt: Date.now() } }));
 }

@@ -139,6 +139,7 @@ function grants(settings) {
       [[ids.masterTable], ['dynamodb:GetItem']],
       [[ids.ackTable], ['dynamodb:Query']],
     ],
+    adminFaults: [[[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:PutItem']]],
   };
   const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
   for (const s of all) {
@@ -188,6 +189,24 @@ function role(functionName, statements) {
   };
 }
 
+/**
+ * API Gateway answers an unknown route with 403 "Missing Authentication Token"; replog's contract
+ * is a JSON 404 (e.g. the admin routes on stages without fault injection).
+ */
+function gatewayResponses() {
+  return {
+    UnknownRouteResponse: {
+      Type: 'AWS::ApiGateway::GatewayResponse',
+      Properties: {
+        RestApiId: { Ref: 'ApiGatewayRestApi' },
+        ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+        StatusCode: '404',
+        ResponseTemplates: { 'application/json': '{"error": "no such route"}' },
+      },
+    },
+  };
+}
+
 function replicateFunctionName(secondary) {
   return `replicate${logicalSuffix(secondary)}`;
 }
@@ -203,6 +222,15 @@ function functionDefinitions(settings) {
     secondaryList: { handler: 'functions/secondary-list.handler', events: http('get', '/secondaries/{name}/list') },
     wait: { handler: 'functions/wait.handler', events: http('get', '/messages/{id}/wait') },
   };
+  if (settings.adminEnabled) {
+    fns.adminFaults = {
+      handler: 'functions/admin-faults.handler',
+      events: [
+        { http: { method: 'put', path: '/admin/secondaries/{name}/faults' } },
+        { http: { method: 'get', path: '/admin/secondaries/{name}/faults' } },
+      ],
+    };
+  }
   fns.repair = {
     handler: 'functions/repair.handler',
     timeout: 120,
@@ -240,7 +268,7 @@ module.exports.resources = async ({ resolveVariable }) => {
   const { fns, roles } = functionDefinitions(settings);
   const iam = {};
   for (const name of Object.keys(fns)) iam[ids.role(name)] = role(name, roles[name]);
-  return { Resources: { ...tables(settings), ...queues(settings), ...iam } };
+  return { Resources: { ...tables(settings), ...queues(settings), ...iam, ...gatewayResponses() } };
 };
 
 /** A queue's URL: built by name on local stages, a CloudFormation Ref elsewhere. */

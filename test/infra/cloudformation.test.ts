@@ -69,6 +69,21 @@ describe('serverless package --stage prod', () => {
   });
 });
 
+describe('fault injection on prod', () => {
+  it('is not deployed, and unknown routes answer a JSON 404', async () => {
+    // Act
+    const definition = await readStackDefinition('prod', { ...process.env });
+
+    // Assert
+    const functionKeys = definition.sqsEvents.map((e) => e.functionKey);
+    expect(functionKeys).not.toContain('adminFaults');
+    expect(JSON.stringify(definition.resources)).not.toContain('AdminFaultsRole');
+    expect(definition.resources.UnknownRouteResponse?.Properties?.StatusCode).toBe('404');
+    const local = await readStackDefinition('local', { ...process.env });
+    expect(JSON.stringify(local.resources)).toContain('AdminFaultsRole');
+  }, 60_000);
+});
+
 describe('REPLOG_SECONDARIES', () => {
   it('gives three secondaries three tables, queues and consumers', async () => {
     // Act
