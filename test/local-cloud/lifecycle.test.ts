@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { startLocalCloud, type LocalCloud } from "../../scripts/local-cloud/index.js";
 
 let cloud: LocalCloud;
@@ -121,6 +123,28 @@ describe("startup failures are plain messages", () => {
     const attempt = withPath({ java: fakeJava }, () => startLocalCloud({ port: 0 }));
 
     await expect(attempt).rejects.toThrow(/exited during startup \(code 3\)[\s\S]*the sky fell/);
+  });
+});
+
+describe("module loading", () => {
+  it("starts fauxqs under tsx even when an ES module imports the CommonJS-compiled backend", async () => {
+    // tsx evaluates such a file from a data: URL, where `import("fauxqs")` cannot resolve.
+    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+    const backend = pathToFileURL(path.join(repoRoot, "scripts/local-cloud/fauxqs-backend.ts")).href;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "replog-esm-entry-"));
+    const entry = path.join(dir, "entry.mts");
+    writeFileSync(
+      entry,
+      `import { startFauxqsBackend } from ${JSON.stringify(backend)};\n` +
+        `const b = await startFauxqsBackend({ region: "us-east-1" });\nconsole.log("port", b.port);\nawait b.stop();\n`,
+    );
+
+    const output = await new Promise<string>((resolve, reject) => {
+      const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
+      execFile(tsx, [entry], { cwd: repoRoot, timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
+
+    expect(output).toMatch(/^port \d+/);
   });
 });
 
