@@ -18,6 +18,7 @@ export interface Config {
   waitTimeoutMs: number;
   maxMsgBytes: number;
   holeGraceMs: number;
+  faultsCacheMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -34,6 +35,10 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`setting ${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  return env[name]?.trim() === '0' ? 0 : positiveInt(env, name, fallback);
 }
 
 // A replicate job is {"id","msg"} JSON: msg may grow ~6x when escaped (\u00XX), so keep the
@@ -81,6 +86,7 @@ export function loadConfig(env: Env = process.env): Config {
     waitTimeoutMs: positiveInt(env, 'REPLOG_WAIT_TIMEOUT_MS', 25000),
     maxMsgBytes,
     holeGraceMs: positiveInt(env, 'REPLOG_HOLE_GRACE_MS', 3000),
+    faultsCacheMs: nonNegativeInt(env, 'REPLOG_FAULTS_CACHE_MS', 500),
   };
 }
 

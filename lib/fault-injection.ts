@@ -4,8 +4,9 @@ import { getConfig } from './config';
 import { NotFoundError, UnavailableError } from './errors';
 import { applyFaultsPatch, type Faults } from './faults';
 
-// Each container re-reads a secondary's faults at most this often: a PUT takes effect within it.
-const CACHE_MS = 500;
+// Each container re-reads a secondary's faults at most this often (REPLOG_FAULTS_CACHE_MS,
+// default 500): a PUT takes effect within it, well inside the 1 s the API promises.
+const CACHE_MS = getConfig().faultsCacheMs;
 const cache = new Map<string, { faults: Faults; readAt: number }>();
 
 export function requireSecondary(name: string): void {

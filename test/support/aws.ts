@@ -1,0 +1,64 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ListQueuesCommand, PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+
+// Direct access to the test stack's emulators, for preparing states the API cannot make
+// (a hole) and for checking what is stored. Never used to stand in for the system under test.
+const endpoint = inject('awsEndpoint');
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const dynamoClient = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+export const dynamo = DynamoDBDocumentClient.from(dynamoClient);
+export const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials });
+
+export const table = (name: string) => `replog-local-${name}`;
+
+export async function scanAll(tableName: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** Takes an id from the counter and writes nothing: what an append that died mid-way leaves. */
+export async function takeIdWithoutWriting(): Promise<number> {
+  const out = await dynamo.send(
+    new UpdateCommand({
+      TableName: table('counter'),
+      Key: { name: 'log' },
+      UpdateExpression: 'ADD taken :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(out.Attributes?.taken) - 1;
+}
+
+const KEYS: Record<string, string[]> = { counter: ['name'], acks: ['id', 'node'], control: ['pk'] };
+
+/** Empties every replog table and queue, so a test file starts from an empty log (ids from 0). */
+export async function resetLog(): Promise<void> {
+  const queues = (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'replog-local-' }))).QueueUrls ?? [];
+  await Promise.all(queues.map((QueueUrl) => sqs.send(new PurgeQueueCommand({ QueueUrl }))));
+  const names = ((await dynamoClient.send(new ListTablesCommand({}))).TableNames ?? []).filter((n) => n.startsWith('replog-local-'));
+  await Promise.all(
+    names.map(async (name) => {
+      const keyNames = KEYS[name.replace('replog-local-', '')] ?? ['log', 'id'];
+      const items = await scanAll(name);
+      for (let i = 0; i < items.length; i += 25) {
+        const chunk = items.slice(i, i + 25);
+        await dynamo.send(
+          new BatchWriteCommand({
+            RequestItems: {
+              [name]: chunk.map((item) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, item[k]])) } })),
+            },
+          }),
+        );
+      }
+    }),
+  );
+}
