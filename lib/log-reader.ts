@@ -24,6 +24,10 @@ export async function appliedPrefix(node: string, table: LogTable): Promise<numb
 
 /** One page of `node`'s log as clients see it: the gap-free prefix, no-ops hidden. */
 export async function readLogPage(node: string, table: LogTable, paging: Paging): Promise<LogPage> {
-  const [applied, scanned] = await Promise.all([appliedPrefix(node, table), table.query(paging.after, paging.limit)]);
+  // The prefix first, then the page: entries are never removed, so a page read afterwards holds
+  // every id up to it. Read the other way round, an entry landing in between could be skipped.
+  const applied = await appliedPrefix(node, table);
+  if (applied <= paging.after) return { messages: [] };
+  const scanned = await table.query(paging.after, paging.limit, applied);
   return visiblePage(scanned, applied, paging.limit);
 }
