@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import type { HeartbeatPolicy } from './health';
 
 export interface Config {
   stage: string;
@@ -19,6 +20,7 @@ export interface Config {
   maxMsgBytes: number;
   holeGraceMs: number;
   faultsCacheMs: number;
+  heartbeat: HeartbeatPolicy;
 }
 
 type Env = Record<string, string | undefined>;
@@ -39,6 +41,19 @@ function positiveInt(env: Env, name: string, fallback: number): number {
 
 function nonNegativeInt(env: Env, name: string, fallback: number): number {
   return env[name]?.trim() === '0' ? 0 : positiveInt(env, name, fallback);
+}
+
+function heartbeatPolicy(env: Env): HeartbeatPolicy {
+  const policy = {
+    intervalMs: positiveInt(env, 'REPLOG_HEARTBEAT_MS', 1000),
+    suspectedAfter: positiveInt(env, 'REPLOG_SUSPECTED_AFTER_BEATS', 2),
+    unhealthyAfter: positiveInt(env, 'REPLOG_UNHEALTHY_AFTER_BEATS', 5),
+  };
+  if (policy.unhealthyAfter <= policy.suspectedAfter) {
+    throw new ConfigError('REPLOG_UNHEALTHY_AFTER_BEATS must be greater than REPLOG_SUSPECTED_AFTER_BEATS');
+  }
+  if (policy.intervalMs > 30_000) throw new ConfigError('REPLOG_HEARTBEAT_MS may be at most 30000 (several beats per scheduled minute)');
+  return policy;
 }
 
 // A replicate job is {"id","msg"} JSON: msg may grow ~6x when escaped (\u00XX), so keep the
@@ -87,6 +102,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxMsgBytes,
     holeGraceMs: positiveInt(env, 'REPLOG_HOLE_GRACE_MS', 3000),
     faultsCacheMs: nonNegativeInt(env, 'REPLOG_FAULTS_CACHE_MS', 500),
+    heartbeat: heartbeatPolicy(env),
   };
 }
 

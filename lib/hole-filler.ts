@@ -1,7 +1,6 @@
-import { recordAck } from './adapters/acks';
 import { masterTable } from './adapters/master-table';
 import { sendReplicateJobs } from './adapters/queues';
-import { secondaryTable } from './adapters/secondary-table';
+import { catchUp } from './catch-up';
 import { getConfig } from './config';
 import type { LogEntry } from './log-entry';
 import { appliedPrefix } from './log-reader';
@@ -54,36 +53,6 @@ async function fillMasterHoles(now: number, graceMs: number): Promise<{ filled: 
   return { filled, waiting: holes.length - due.length };
 }
 
-/**
- * Anti-entropy: copies to `secondary` the master entries inside the master's gap-free prefix that
- * it has not stored for longer than `graceMs` (a job lost, or parked after many failures), and
- * acknowledges them as a replicate job would.
- */
-export async function copyMissingEntries(secondary: string, masterApplied: number, now: number, graceMs: number): Promise<number> {
-  const table = secondaryTable(secondary);
-  let after = await appliedPrefix(secondary, table);
-  let copied = 0;
-  while (after < masterApplied) {
-    const upTo = Math.min(masterApplied, after + MAX_PAGE);
-    const [wanted, held] = await Promise.all([masterTable.query(after, MAX_PAGE, upTo), table.query(after, MAX_PAGE, upTo)]);
-    const heldIds = new Set(held.map((e) => e.id));
-    const missing = wanted.filter((e) => !heldIds.has(e.id));
-    const due = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
-    await Promise.all(
-      due.map(async (e) => {
-        await table.putIfAbsent(e.noop ? { id: e.id, noop: true } : { id: e.id, msg: e.msg });
-        await recordAck(e.id, secondary);
-      }),
-    );
-    copied += due.length;
-    // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
-    if (due.length < missing.length) break;
-    after = upTo;
-  }
-  if (copied > 0) logger.warn('copied missed entries to a secondary', { secondary, copied });
-  return copied;
-}
-
 /** One repair pass: fills master holes past their grace period, then heals every secondary. */
 export async function repairLog(now = Date.now()): Promise<RepairReport> {
   const { holeGraceMs, secondaries } = getConfig();
@@ -92,7 +61,7 @@ export async function repairLog(now = Date.now()): Promise<RepairReport> {
   const copied: Record<string, number> = {};
   await Promise.all(
     secondaries.map(async (s) => {
-      copied[s] = await copyMissingEntries(s, masterApplied, now, holeGraceMs);
+      copied[s] = await catchUp(s, holeGraceMs, now);
     }),
   );
   return { holesFilled: filled, holesWaiting: waiting, copied, masterApplied };

@@ -9,3 +9,9 @@ export interface ReplicateJob {
   msg?: string;
   noop?: true;
 }
+
+/** Travels the replicate path like a job, so a secondary that cannot take jobs misses it. */
+export interface HeartbeatJob {
+  /** When the master sent it (ms since epoch). */
+  heartbeat: number;
+}

@@ -1,4 +1,6 @@
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { requestRepair } from './adapters/queues';
+import { catchUp } from './catch-up';
 import { getConfig } from './config';
 import { repairLog, type RepairReport } from './hole-filler';
 import { logger } from './logger';
@@ -24,4 +26,36 @@ export async function reportGap(secondary: string, missingId: number): Promise<v
   lastRequest.set(secondary, now);
   logger.info('gap seen; repair requested', { secondary, id: missingId });
   await requestRepair(`${secondary} misses id ${missingId}`, getConfig().holeGraceMs / 1000 + 1);
+}
+
+/**
+ * Serves a batch of repair-queue requests: each `{"catchUp": name}` copies what that secondary
+ * misses (at most once per batch per name); any other request, or a scheduled run (no records),
+ * runs one repair pass for all of them. Failures are reported per record.
+ */
+export async function handleRepairRequests(records: SQSRecord[]): Promise<SQSBatchResponse> {
+  const catchUps = new Map<string, string[]>();
+  const passes: string[] = [];
+  for (const r of records) {
+    let name: unknown;
+    try {
+      name = (JSON.parse(r.body) as { catchUp?: unknown }).catchUp;
+    } catch {
+      name = undefined;
+    }
+    if (typeof name === 'string' && getConfig().secondaries.includes(name)) catchUps.set(name, [...(catchUps.get(name) ?? []), r.messageId]);
+    else passes.push(r.messageId);
+  }
+  const failed: string[] = [];
+  const attempt = async (ids: string[], work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (err) {
+      logger.warn('repair work failed; will retry', { error: err as Error });
+      failed.push(...ids);
+    }
+  };
+  await Promise.all([...catchUps].map(([name, ids]) => attempt(ids, () => catchUp(name))));
+  if (passes.length > 0 || records.length === 0) await attempt(passes, runRepair);
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

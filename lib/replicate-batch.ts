@@ -7,6 +7,7 @@ import { applyReplicateJob, MalformedJobError, parseReplicateJob } from './repli
 import { secondaryTable } from './adapters/secondary-table';
 import { reportGap } from './repair';
 import { InjectedFailure, withFaults } from './fault-injection';
+import { receiveHeartbeat } from './heartbeat';
 
 /** Stored ids whose predecessor this secondary does not hold yet (checked after acking). */
 async function findGaps(secondary: string, storedIds: number[]): Promise<number[]> {
@@ -29,6 +30,14 @@ async function replicateRecord(record: SQSRecord): Promise<Outcome> {
     if (!(err instanceof MalformedJobError)) throw err;
     // Retrying cannot fix a malformed job; dropping it is safe because catch-up copies from the master.
     logger.error('malformed replicate job dropped', { secondary, messageId: record.messageId, reason: err.message });
+    return { ok: true, secondary };
+  }
+  if ('heartbeat' in job) {
+    // A heartbeat is never retried: one that fails is simply missed, which is what it measures.
+    const sentAt = job.heartbeat;
+    await withFaults(secondary, () => receiveHeartbeat(secondary, sentAt)).catch((err: unknown) => {
+      if (!(err instanceof InjectedFailure)) logger.warn('heartbeat failed', { secondary, error: err as Error });
+    });
     return { ok: true, secondary };
   }
   try {

@@ -1,18 +1,20 @@
 import { recordAck } from './adapters/acks';
 import { secondaryTable } from './adapters/secondary-table';
-import type { LogEntry, ReplicateJob } from './log-entry';
+import type { HeartbeatJob, LogEntry, ReplicateJob } from './log-entry';
 import { logger } from './logger';
 
 /** A job body that can never be applied (it is logged and dropped rather than retried forever). */
 export class MalformedJobError extends Error {}
 
-export function parseReplicateJob(body: string): ReplicateJob {
+export function parseReplicateJob(body: string): ReplicateJob | HeartbeatJob {
   let job: unknown;
   try {
     job = JSON.parse(body);
   } catch {
     throw new MalformedJobError('job is not JSON');
   }
+  const beat = (job as Partial<HeartbeatJob> | null)?.heartbeat;
+  if (typeof beat === 'number' && Number.isFinite(beat)) return { heartbeat: beat };
   const j = job as Partial<ReplicateJob>;
   if (typeof j !== 'object' || j === null || !Number.isSafeInteger(j.id) || (j.id as number) < 0) {
     throw new MalformedJobError('job has no valid id');

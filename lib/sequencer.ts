@@ -4,6 +4,7 @@ import { sendReplicateJobs } from './adapters/queues';
 import { bindIdempotencyKey, findIdempotencyKey, releaseIdempotencyKey, type IdempotencyRecord } from './adapters/control-table';
 import { fillWithNoop } from './hole-filler';
 import { waitForWriteConcern } from './ack-waiter';
+import { assertWritable } from './availability';
 import { getConfig } from './config';
 import { IdempotencyConflictError } from './errors';
 import { logger } from './logger';
@@ -53,6 +54,7 @@ export async function appendMessage(request: AppendRequest): Promise<AppendResul
     const earlier = await findIdempotencyKey(idempotencyKey);
     if (earlier) return answerRetry(earlier, request);
   }
+  await assertWritable();
   const stored = await storeAtNextId(msg, w, idempotencyKey);
   if ('retryOf' in stored) return answerRetry(stored.retryOf, request);
   const { id } = stored;

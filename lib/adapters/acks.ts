@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
+import { putAll } from './batch-write';
 import { getConfig } from '../config';
 
 const { tables } = getConfig();
@@ -7,6 +8,12 @@ const { tables } = getConfig();
 /** Records that `node` holds entry `id`. Writing the same ack twice changes nothing. */
 export async function recordAck(id: number, node: string): Promise<void> {
   await dynamo.send(new PutCommand({ TableName: tables.acks, Item: { id, node, at: Date.now() } }));
+}
+
+/** Records that `node` holds each of `ids` (catch-up writes them in bulk). */
+export async function recordAcks(ids: readonly number[], node: string): Promise<void> {
+  const at = Date.now();
+  await putAll(tables.acks, ids.map((id) => ({ id, node, at })));
 }
 
 /** The secondaries that have acknowledged entry `id` (consistent read). */

@@ -93,3 +93,43 @@ export async function readFaults(secondary: string): Promise<Faults> {
 export async function writeFaults(secondary: string, faults: Faults): Promise<void> {
   await dynamo.send(new PutCommand({ TableName, Item: { pk: `faults#${secondary}`, ...faults, updatedAt: Date.now() } }));
 }
+
+/**
+ * Records a heartbeat sent at `sentAt` for `secondary` unless a later one is recorded already;
+ * returns the previously recorded beat (undefined if none, or if this one is not newer).
+ */
+export async function recordHeartbeat(secondary: string, sentAt: number): Promise<{ recorded: boolean; previous?: number }> {
+  try {
+    const out = await dynamo.send(
+      new UpdateCommand({
+        TableName,
+        Key: { pk: `hb#${secondary}` },
+        UpdateExpression: 'SET lastBeat = :beat',
+        ConditionExpression: 'attribute_not_exists(lastBeat) OR lastBeat < :beat',
+        ExpressionAttributeValues: { ':beat': sentAt },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const previous = out.Attributes?.lastBeat;
+    return { recorded: true, ...(typeof previous === 'number' ? { previous } : {}) };
+  } catch (err) {
+    if (isConditionFailure(err)) return { recorded: false };
+    throw err;
+  }
+}
+
+/** Last recorded heartbeat of each secondary (undefined: never), and since when beats are sent. */
+export async function readHeartbeats(secondaries: readonly string[]): Promise<{ beats: Record<string, number | undefined>; monitoringSince?: number }> {
+  const [sender, ...items] = await Promise.all([getItem('hb-sender'), ...secondaries.map((s) => getItem(`hb#${s}`))]);
+  const beats = Object.fromEntries(secondaries.map((s, i) => [s, typeof items[i]?.lastBeat === 'number' ? (items[i]?.lastBeat as number) : undefined]));
+  return { beats, ...(typeof sender?.startedAt === 'number' ? { monitoringSince: sender.startedAt } : {}) };
+}
+
+/** Notes when heartbeats were first sent: a secondary never heard from since is judged by it. */
+export async function markHeartbeatsStarted(at: number): Promise<void> {
+  try {
+    await dynamo.send(new PutCommand({ TableName, Item: { pk: 'hb-sender', startedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+}

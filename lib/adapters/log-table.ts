@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './clients';
+import { putAll } from './batch-write';
 import type { LogEntry } from '../log-entry';
 
 // Master and secondary tables share one shape: a single partition "log" sorted by numeric id,
@@ -25,6 +26,11 @@ function toEntry(item: Record<string, unknown>): LogEntry {
 export interface LogTable {
   /** Writes the entry unless its id is taken; true when this call stored it. */
   putIfAbsent(entry: LogEntry): Promise<boolean>;
+  /**
+   * Writes copies of entries already decided elsewhere (catch-up from the master): unconditional,
+   * since an id's entry never changes, so overwriting a copy with the same entry is harmless.
+   */
+  putCopies(entries: readonly LogEntry[]): Promise<void>;
   get(id: number): Promise<LogEntry | undefined>;
   /** Entries with id > after (and <= upTo if given), ascending, at most `limit`. */
   query(after: number, limit: number, upTo?: number): Promise<LogEntry[]>;
@@ -46,6 +52,13 @@ export function logTable(tableName: string): LogTable {
         if (err instanceof ConditionalCheckFailedException) return false;
         throw err;
       }
+    },
+    async putCopies(entries) {
+      const at = Date.now();
+      await putAll(
+        tableName,
+        entries.map((e) => (e.noop ? { log: PARTITION, id: e.id, noop: true, at } : { log: PARTITION, id: e.id, msg: e.msg, at })),
+      );
     },
     async get(id) {
       const out = await dynamo.send(

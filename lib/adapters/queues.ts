@@ -24,6 +24,17 @@ export async function delayRedelivery(secondary: string, receiptHandle: string, 
   await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
 }
 
+/** Sends one heartbeat to every secondary through its replicate queue. */
+export async function sendHeartbeats(sentAt: number): Promise<void> {
+  const body = JSON.stringify({ heartbeat: sentAt });
+  await Promise.all(secondaries.map((s) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrls[s], MessageBody: body }))));
+}
+
+/** Asks the repair function to copy everything `secondary` misses, now. */
+export async function requestCatchUp(secondary: string): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: repairQueueUrl, MessageBody: JSON.stringify({ catchUp: secondary, requestedAt: Date.now() }) }));
+}
+
 /** Asks for a repair pass in `delaySeconds` (SQS delays delivery; at most 900 s). */
 export async function requestRepair(reason: string, delaySeconds: number): Promise<void> {
   await sqs.send(

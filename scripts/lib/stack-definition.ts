@@ -26,6 +26,8 @@ export interface StackDefinition {
   stage: string;
   resources: Record<string, CfnResource>;
   sqsEvents: SqsEventDefinition[];
+  /** Names of the functions that run on a `schedule`. */
+  scheduledFunctions: string[];
   environment: Record<string, unknown>;
 }
 
@@ -47,7 +49,7 @@ function logicalIdOfArn(arn: unknown): string {
 
 interface PrintedFunction {
   name?: string;
-  events?: Array<{ sqs?: { arn: unknown; batchSize?: number; functionResponseType?: string } }>;
+  events?: Array<{ sqs?: { arn: unknown; batchSize?: number; functionResponseType?: string }; schedule?: unknown }>;
 }
 
 /** Resolves serverless.yml for `stage` exactly as a deploy would, via `serverless print`. */
@@ -65,8 +67,10 @@ export async function readStackDefinition(stage: string, env: NodeJS.ProcessEnv)
   };
   const service = typeof printed.service === 'string' ? printed.service : printed.service.name;
   const sqsEvents: SqsEventDefinition[] = [];
+  const scheduledFunctions: string[] = [];
   for (const [functionKey, fn] of Object.entries(printed.functions ?? {})) {
     const functionName = fn.name ?? `${service}-${stage}-${functionKey}`;
+    if ((fn.events ?? []).some((e) => e.schedule)) scheduledFunctions.push(functionName);
     for (const event of fn.events ?? []) {
       if (event.sqs) {
         sqsEvents.push({
@@ -84,6 +88,7 @@ export async function readStackDefinition(stage: string, env: NodeJS.ProcessEnv)
     stage,
     resources: printed.resources?.Resources ?? {},
     sqsEvents,
+    scheduledFunctions,
     environment: printed.provider.environment ?? {},
   };
 }

@@ -36,6 +36,17 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export class StackStartError extends Error {}
 
+/** An asynchronous (Event) invocation through serverless-offline's Lambda Invoke API. */
+async function kick(lambdaEndpoint: string, functionName: string): Promise<void> {
+  const res = await fetch(`${lambdaEndpoint}/2015-03-31/functions/${functionName}/invocations`, {
+    method: 'POST',
+    headers: { 'X-Amz-Invocation-Type': 'Event' },
+    body: JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString(), detail: {} }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 202) throw new StackStartError(`could not start ${functionName}: Invoke answered ${res.status}`);
+}
+
 function claimLock(lockFile: string, apiUrl: string): void {
   if (existsSync(lockFile)) {
     const { pid } = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
@@ -142,8 +153,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }),
       log: (entry) => log(JSON.stringify({ source: 'event-source', ...entry }), 'stack'),
     });
-    // `schedule` events need nothing from us: serverless-offline runs them itself.
     cleanups.push(() => sources.stop());
+    // serverless-offline runs `schedule` events itself, but only from the next minute on: start
+    // each scheduled function once now (heartbeats would otherwise be a minute late).
+    await Promise.all(definition.scheduledFunctions.map((name) => kick(`http://127.0.0.1:${lambdaPort}`, name)));
     log(`replog is up in ${((Date.now() - started) / 1000).toFixed(1)} s`, 'stack');
     return { apiUrl, awsEndpoint, externalAws, pids, stop };
   } catch (err) {

@@ -140,21 +140,29 @@ function grants(settings) {
       [[ids.ackTable], ['dynamodb:Query']],
     ],
     adminFaults: [[[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:PutItem']]],
+    health: [
+      [[ids.masterTable, ...allSecondaryTables], ['dynamodb:Query']],
+      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+    ],
+    heartbeat: [
+      [[ids.controlTable], ['dynamodb:PutItem']],
+      [allQueues, ['sqs:SendMessage']],
+    ],
   };
   const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
   for (const s of all) {
     table[replicateFunctionName(s)] = [
       [[ids.secondaryTable(s)], ['dynamodb:PutItem', 'dynamodb:GetItem']],
       [[ids.ackTable], ['dynamodb:PutItem']],
-      [[ids.controlTable], ['dynamodb:GetItem']],
+      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
       [[ids.queue(s)], consume],
       [[ids.repairQueue], ['sqs:SendMessage']],
     ];
   }
   table.repair = [
     [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
-    [allSecondaryTables, [...TABLE_READ, 'dynamodb:PutItem']],
-    [[ids.ackTable], ['dynamodb:PutItem']],
+    [allSecondaryTables, [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']],
+    [[ids.ackTable], ['dynamodb:PutItem', 'dynamodb:BatchWriteItem']],
     [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     [allQueues, ['sqs:SendMessage']],
     [[ids.repairQueue], consume],
@@ -221,6 +229,13 @@ function functionDefinitions(settings) {
     list: { handler: 'functions/list.handler', events: http('get', '/list') },
     secondaryList: { handler: 'functions/secondary-list.handler', events: http('get', '/secondaries/{name}/list') },
     wait: { handler: 'functions/wait.handler', events: http('get', '/messages/{id}/wait') },
+    health: { handler: 'functions/health.handler', events: http('get', '/health') },
+    heartbeat: {
+      handler: 'functions/heartbeat.handler',
+      // Beats for a minute per scheduled run (EventBridge's finest rate).
+      timeout: 70,
+      events: [{ schedule: 'rate(1 minute)' }],
+    },
   };
   if (settings.adminEnabled) {
     fns.adminFaults = {

@@ -1,0 +1,40 @@
+import { recordAcks } from './adapters/acks';
+import { masterTable } from './adapters/master-table';
+import { secondaryTable } from './adapters/secondary-table';
+import { currentFaults } from './fault-injection';
+import type { LogEntry } from './log-entry';
+import { appliedPrefix } from './log-reader';
+import { logger } from './logger';
+import { MAX_PAGE } from './validation';
+
+/**
+ * Anti-entropy: copies to `secondary` every master entry inside the master's gap-free prefix that
+ * it does not hold and is older than `graceMs` (0: all of them), in bulk, with its ack — so a
+ * secondary that was down or lost jobs converges without waiting out its jobs' retry backoff,
+ * and the w=k appends blocked on it complete. A down secondary is left alone, as a stopped node.
+ */
+export async function catchUp(secondary: string, graceMs = 0, now = Date.now()): Promise<number> {
+  if ((await currentFaults(secondary)).down) return 0;
+  const table = secondaryTable(secondary);
+  const masterApplied = await appliedPrefix('master', masterTable);
+  let after = await appliedPrefix(secondary, table);
+  let copied = 0;
+  while (after < masterApplied) {
+    const upTo = Math.min(masterApplied, after + MAX_PAGE);
+    const [wanted, held] = await Promise.all([masterTable.query(after, MAX_PAGE, upTo), table.query(after, MAX_PAGE, upTo)]);
+    const heldIds = new Set(held.map((e) => e.id));
+    const missing = wanted.filter((e) => !heldIds.has(e.id));
+    const due: LogEntry[] = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
+    if (due.length > 0) {
+      await table.putCopies(due);
+      await recordAcks(due.map((e) => e.id), secondary);
+      copied += due.length;
+    }
+    // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
+    if (due.length < missing.length) break;
+    after = upTo;
+  }
+  if (copied > 0) logger.info('caught up a secondary from the master', { secondary, copied });
+  if (copied > 0) await appliedPrefix(secondary, table);
+  return copied;
+}
