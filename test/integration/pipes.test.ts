@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, listMaster, listSecondary } from '../support/api';
+import { resetLog } from '../support/aws';
 
 describe('the end-to-end pipes', () => {
+  beforeAll(resetLog);
+
   it('stores an append on the master and replicates it to every secondary', async () => {
     // Act
     const appended = await api('POST', '/append', { body: { msg: 'hello pipes' } });
