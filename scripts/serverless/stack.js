@@ -153,7 +153,7 @@ function grants(settings) {
   for (const s of all) {
     table[replicateFunctionName(s)] = [
       [[ids.secondaryTable(s)], ['dynamodb:PutItem', 'dynamodb:GetItem']],
-      [[ids.ackTable], ['dynamodb:PutItem']],
+      [[ids.ackTable], ['dynamodb:UpdateItem']],
       [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
       [[ids.queue(s)], consume],
       [[ids.repairQueue], ['sqs:SendMessage']],
@@ -162,7 +162,7 @@ function grants(settings) {
   table.repair = [
     [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
     [allSecondaryTables, [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']],
-    [[ids.ackTable], ['dynamodb:PutItem', 'dynamodb:BatchWriteItem']],
+    [[ids.ackTable], ['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']],
     [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     [allQueues, ['sqs:SendMessage']],
     [[ids.repairQueue], consume],
