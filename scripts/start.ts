@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { startStack, StackStartError } from './lib/stack';
 import { projectRoot } from './lib/stack-definition';
-import { prettyLogLine } from './lib/pretty-log';
+import { isBackgroundInvocationLine, prettyLogLine } from './lib/pretty-log';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -12,7 +12,10 @@ async function main(): Promise<void> {
     httpPort: port('REPLOG_HTTP_PORT', 3000),
     lambdaPort: port('REPLOG_LAMBDA_PORT', 3002),
     lockFile: join(projectRoot, '.replog', 'start.lock'),
-    log: (line, source) => console.log(source === 'functions' ? prettyLogLine(line) : `[replog] ${line}`),
+    log: (line, source) => {
+      if (source === 'stack') console.log(`[replog] ${line}`);
+      else if (line.trim() !== '' && !isBackgroundInvocationLine(line)) console.log(prettyLogLine(line));
+    },
   });
   const secondaries = (process.env.REPLOG_SECONDARIES ?? 's1,s2').split(',').map((s) => s.trim());
   console.log(`

@@ -22,3 +22,12 @@ export function prettyLogLine(line: string, color = process.stdout.isTTY): strin
   const shown = color ? `${COLORS[entry.level] ?? ''}${level}${RESET}` : level;
   return `${time} ${shown} ${entry.message}${fields ? ' ' + fields : ''}`;
 }
+
+// serverless-offline reports every invocation; the queue consumers and scheduled functions run
+// several times a second (heartbeats), and their own log lines already say what they did.
+const INTERNAL_INVOCATION = /^\(λ: (replicate\w*|heartbeat|repair)\) RequestId: /;
+
+/** True for offline's per-invocation lines of the background functions, which `npm start` hides. */
+export function isBackgroundInvocationLine(line: string): boolean {
+  return INTERNAL_INVOCATION.test(line);
+}
