@@ -1,0 +1,212 @@
+/**
+ * Peak resident memory of a process tree, sampled from Linux's /proc (every ~200 ms).
+ * Each sample sums VmRSS over the roots and all their descendants at that moment.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function allPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // "pid (comm) state ppid …"; comm may hold spaces and parentheses, so split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[1]);
+}
+
+export function rssKiB(pid: number): number {
+  const match = readProc(`/proc/${pid}/status`)?.match(/VmRSS:\s+(\d+) kB/);
+  return match ? Number(match[1]) : 0;
+}
+
+function commandOf(pid: number): string {
+  const cmdline = readProc(`/proc/${pid}/cmdline`)?.split('\0').filter(Boolean) ?? [];
+  const exe = cmdline[0]?.split('/').pop() ?? '?';
+  const script = cmdline.slice(1).find((a) => /\.(js|ts|jar)$|serverless|esbuild/.test(a))?.split('/').slice(-2).join('/');
+  return script ? `${exe} ${script}` : exe;
+}
+
+/** The roots and every descendant alive now. */
+export function processTree(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const pid of allPids()) {
+    const ppid = parentOf(pid);
+    if (ppid === undefined) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const seen = new Set<number>();
+  const queue = roots.filter((p) => readProc(`/proc/${p}/stat`) !== undefined);
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return [...seen];
+}
+
+/** PIDs (of this user) holding a listening TCP socket on `port`, from /proc/net/tcp{,6}. */
+export function listeningPids(port: number): number[] {
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (readProc(file) ?? '').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const localPort = parseInt(cols[1]?.split(':')[1] ?? '', 16);
+      if (localPort === port && cols[3] === '0A') inodes.add(cols[9] as string);
+    }
+  }
+  if (inodes.size === 0) return [];
+  const pids: number[] = [];
+  for (const pid of allPids()) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = target.match(/^socket:\[(\d+)\]$/);
+      if (m && inodes.has(m[1] as string)) {
+        pids.push(pid);
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+export interface MemoryReport {
+  supported: boolean;
+  samples: number;
+  intervalMs: number;
+  /** Peak of the summed RSS over the tree, MiB. */
+  peakMiB: number;
+  /** Each process's RSS at the moment of the peak, MiB. */
+  atPeak: Array<{ pid: number; command: string; MiB: number }>;
+  /** Peak RSS of the load generator (this process), MiB — not part of the stack. */
+  loadGeneratorPeakMiB: number;
+}
+
+export interface MemorySampler {
+  stop(): MemoryReport;
+}
+
+export function sampleMemory(roots: () => readonly number[], intervalMs = 200): MemorySampler {
+  const supported = readProc('/proc/self/status') !== undefined;
+  let peakKiB = 0;
+  let atPeak: Array<{ pid: number; kib: number; command: string }> = [];
+  let selfPeak = 0;
+  let samples = 0;
+  const sample = () => {
+    selfPeak = Math.max(selfPeak, process.memoryUsage().rss / 1024);
+    if (!supported) return;
+    const tree = processTree(roots()).map((pid) => ({ pid, kib: rssKiB(pid) }));
+    const total = tree.reduce((a, p) => a + p.kib, 0);
+    samples++;
+    if (total > peakKiB) {
+      peakKiB = total;
+      atPeak = tree.map((p) => ({ ...p, command: commandOf(p.pid) }));
+    }
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
+      return {
+        supported,
+        samples,
+        intervalMs,
+        peakMiB: mib(peakKiB),
+        atPeak: atPeak
+          .filter((p) => p.kib > 0)
+          .sort((a, b) => b.kib - a.kib)
+          .map((p) => ({ pid: p.pid, command: p.command, MiB: mib(p.kib) })),
+        loadGeneratorPeakMiB: mib(selfPeak),
+      };
+    },
+  };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function cpuTicks(pid: number): number | undefined {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "(comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Which part of the stack a process is, for CPU accounting. */
+export function componentOf(command: string): string {
+  if (command.includes('serverless')) return 'offline';
+  if (command.startsWith('java')) return 'dynamodb';
+  if (command.includes('esbuild')) return 'esbuild';
+  if (command.includes('stack-host') || command.includes('start.ts')) return 'host';
+  return command;
+}
+
+export interface CpuSnapshot {
+  at: number;
+  ticks: Map<number, { component: string; ticks: number }>;
+  self: NodeJS.CpuUsage;
+}
+
+export function cpuSnapshot(roots: readonly number[]): CpuSnapshot {
+  const ticks = new Map<number, { component: string; ticks: number }>();
+  for (const pid of processTree(roots)) {
+    const t = cpuTicks(pid);
+    if (t !== undefined) ticks.set(pid, { component: componentOf(commandOf(pid)), ticks: t });
+  }
+  return { at: performance.now(), ticks, self: process.cpuUsage() };
+}
+
+/**
+ * CPU milliseconds each component used between two snapshots, divided by `ops`; `bench` is the
+ * load generator (this process). 10 ms resolution per process, so read them over many operations.
+ */
+export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const [pid, a] of after.ticks) {
+    const b = before.ticks.get(pid)?.ticks ?? 0;
+    total[a.component] = (total[a.component] ?? 0) + ((a.ticks - b) * 1000) / TICKS_PER_SECOND;
+  }
+  const selfDelta = after.self.user + after.self.system - (before.self.user + before.self.system);
+  total.bench = selfDelta / 1000;
+  const out: Record<string, number> = {};
+  let sum = 0;
+  for (const [k, v] of Object.entries(total)) {
+    out[k] = Math.round((v / Math.max(1, ops)) * 100) / 100;
+    sum += v;
+  }
+  out.total = Math.round((sum / Math.max(1, ops)) * 100) / 100;
+  return out;
+}

@@ -1,0 +1,131 @@
+/** The goals' ratios and the one markdown table the bench prints. */
+import type { FloorResult } from './floor';
+import type { CatchupResult, LagResult, SequentialAppend } from './measure';
+import type { MemoryReport } from './memory';
+import type { Throughput } from './stats';
+
+export interface Ratio {
+  name: string;
+  value: number | null;
+  target: string;
+  met: boolean | null;
+}
+
+type ThroughputRun = Throughput & { w: number };
+
+export const TARGETS = {
+  appendOverFloor: 1.5,
+  fullOverW1: 3,
+  throughputOverFloor: 0.7,
+  lagP99Ms: 100,
+  catchup10kSeconds: 10,
+};
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+export function ratios(r: {
+  floor: FloorResult;
+  sequential: SequentialAppend[];
+  throughput: ThroughputRun[];
+  lag: LagResult;
+  catchup?: CatchupResult;
+  maxW: number;
+}): Ratio[] {
+  const w1 = r.sequential.find((s) => s.w === 1)?.latency.p50 ?? NaN;
+  const wMax = r.sequential.find((s) => s.w === r.maxW)?.latency.p50 ?? NaN;
+  const at8 = r.throughput.find((t) => t.w === 1 && t.clients === 8)?.perSecond ?? NaN;
+  const finite = (x: number) => (Number.isFinite(x) ? round(x) : null);
+  const out: Ratio[] = [];
+  const a = finite(w1 / r.floor.sequential.p50);
+  out.push({ name: 'append w=1 p50 / floor p50', value: a, target: `≤ ${TARGETS.appendOverFloor}`, met: a === null ? null : a <= TARGETS.appendOverFloor });
+  const b = finite(wMax / w1);
+  out.push({ name: `append w=${r.maxW} p50 / append w=1 p50`, value: b, target: `≤ ${TARGETS.fullOverW1}`, met: b === null ? null : b <= TARGETS.fullOverW1 });
+  const c = finite(at8 / r.floor.parallel.perSecond);
+  out.push({ name: 'appends/s at 8 clients (w=1) / floor appends/s at 8', value: c, target: `≥ ${TARGETS.throughputOverFloor}`, met: c === null ? null : c >= TARGETS.throughputOverFloor });
+  const lag = finite(r.lag.all.p99);
+  out.push({ name: 'replication lag p99 (ms)', value: lag, target: `≤ ${TARGETS.lagP99Ms} ms`, met: lag === null ? null : lag <= TARGETS.lagP99Ms });
+  if (r.catchup) {
+    const s = r.catchup.seconds;
+    // The target is stated for 10,000 appends; a smaller run is shown but not judged.
+    const judged = r.catchup.appends >= 10_000;
+    out.push({
+      name: `catch-up of ${r.catchup.appends} (s)`,
+      value: s,
+      target: `≤ ${TARGETS.catchup10kSeconds} s for 10,000`,
+      met: s === null ? false : judged ? s <= TARGETS.catchup10kSeconds : null,
+    });
+  }
+  return out;
+}
+
+const ms = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+const rate = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(0));
+const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? '**met**' : '**not met**');
+
+export interface Results {
+  stack: { mode: string };
+  options: { msgBytes: number; samples: number };
+  floor: FloorResult;
+  append: { sequential: SequentialAppend[]; throughput: ThroughputRun[] };
+  lag: LagResult;
+  catchup: CatchupResult | null;
+  memory: MemoryReport;
+  ratios: Ratio[];
+  repairCopies?: number;
+  cpuMsPerOp: Record<string, Record<string, number>>;
+  startupSeconds?: number;
+  machine: { cpus: number; loadavg: number[] };
+  loadavgAtEnd?: number[];
+}
+
+/** "CPU/op ms: offline 9.1 · dynamodb 3.2 · host 2.5 · bench 1.1 (load 3.1)" for one run. */
+function cpuNote(r: Results, name: string): string {
+  const c = r.cpuMsPerOp[name];
+  if (!c) return '';
+  const parts = Object.entries(c)
+    .filter(([k, v]) => k !== 'loadavg1m' && k !== 'total' && v >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`);
+  return `CPU ms/append ${c.total?.toFixed(1)}: ${parts.join(' · ')}; load ${c.loadavg1m}`;
+}
+
+export function renderTable(r: Results): string {
+  const rows: string[][] = [];
+  const row = (...cells: string[]) => rows.push(cells);
+  const failures = (t: { failed?: number; unexpected?: Record<string, number> }) =>
+    t.failed ? `${t.failed} not 201: ${JSON.stringify(t.unexpected)}` : '';
+  const notes = (...parts: string[]) => parts.filter(Boolean).join('; ');
+  if (r.startupSeconds !== undefined) row('stack start-up (embedded, to first answer)', '', '', '', `${r.startupSeconds} s`);
+  row('floor: counter ADD + master put + SQS send ×N, sequential', ms(r.floor.sequential.p50), ms(r.floor.sequential.p99), rate(1000 / r.floor.sequential.mean), notes(`n=${r.floor.sequential.n}`, cpuNote(r, 'floor sequential')));
+  row(`floor: ${r.floor.parallel.clients} parallel clients`, ms(r.floor.parallel.latency.p50), ms(r.floor.parallel.latency.p99), rate(r.floor.parallel.perSecond), notes(`n=${r.floor.parallel.completed}`, cpuNote(r, `floor ${r.floor.parallel.clients} clients`)));
+  for (const s of r.append.sequential) {
+    row(`POST /append w=${s.w}, sequential`, ms(s.latency.p50), ms(s.latency.p99), rate(1000 / s.latency.mean), notes(`n=${s.latency.n}`, s.timedOut ? 'time bound hit' : '', failures(s), cpuNote(r, `append w=${s.w} sequential`)));
+  }
+  for (const t of r.append.throughput) {
+    row(`POST /append w=${t.w}, ${t.clients} parallel clients`, ms(t.latency.p50), ms(t.latency.p99), rate(t.perSecond), notes(`n=${t.completed}`, t.timedOut ? 'time bound hit' : '', failures(t), cpuNote(r, `append w=${t.w} ${t.clients} clients`)));
+  }
+  const lagNote = `n=${r.lag.all.n}, ~${r.lag.pollsPerSample} polls/sample${r.lag.notSeen ? `, ${r.lag.notSeen} not seen in 10 s` : ''}`;
+  row('replication lag: w=1 201 → on every secondary list', ms(r.lag.all.p50), ms(r.lag.all.p99), '', lagNote);
+  for (const [s, sum] of Object.entries(r.lag.bySecondary)) row(`  … on ${s}`, ms(sum.p50), ms(sum.p99), '', '');
+  if (r.catchup) {
+    const c = r.catchup;
+    const copies = r.repairCopies ? `; repair copied ${r.repairCopies} entries` : '';
+    row(
+      `catch-up: ${c.secondary} down for ${c.appends} appends, up → last id listed`,
+      '',
+      '',
+      rate(c.fillPerSecond),
+      `${c.seconds === null ? 'not reached' : `${c.seconds} s`} (appended at ${rate(c.fillPerSecond)}/s, w=1, 32 clients${copies})`,
+    );
+  }
+  const memWho = r.stack.mode === 'embedded' ? 'stack host process (emulator gateway, SQS emulator, event sources) + serverless-offline + DynamoDB Local JVM' : 'processes listening on the API and AWS ports + children';
+  row('peak RSS of the local stack', '', '', '', r.memory.supported ? `${r.memory.peakMiB} MiB (${memWho}; load generator ${r.memory.loadGeneratorPeakMiB} MiB, not included)` : 'n/a (no /proc)');
+  const table = [
+    `| measurement (msg ${r.options.msgBytes} B, ${r.machine.cpus} CPUs, load avg ${r.machine.loadavg[0]?.toFixed(1)} → ${r.loadavgAtEnd?.[0]?.toFixed(1) ?? '?'}) | p50 ms | p99 ms | appends/s | notes |`,
+    '|---|---:|---:|---:|---|',
+    ...rows.map((c) => `| ${c.join(' | ')} |`),
+    `| **goals** | **value** | **target** | | |`,
+    ...r.ratios.map((q) => `| ${q.name} | ${q.value ?? '—'} | ${q.target} | | ${verdict(q.met)} |`),
+  ];
+  return table.join('\n');
+}
