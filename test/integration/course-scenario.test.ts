@@ -1,16 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, listMaster, listSecondary } from '../support/api';
-import { resetLog } from '../support/aws';
-import { healAll } from '../support/faults';
+import { freshSystem } from '../support/faults';
 
 const EXPECTED = ['Msg1', 'Msg2', 'Msg3', 'Msg4'];
 const msgs = (r: { body: { messages: Array<{ msg: string }> } }) => r.body.messages.map((m) => m.msg);
 
 describe("the course's acceptance scenario", () => {
-  beforeAll(async () => {
-    await resetLog();
-    await healAll();
-  });
+  beforeAll(freshSystem);
 
   it('blocks only the w=3 append while s2 is down, and completes it once s2 is back', async () => {
     // Prepare: s2 is a stopped node.

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, listMaster, listSecondary, type Listed } from '../support/api';
-import { resetLog, scanAll, table } from '../support/aws';
-import { healAll, health, setFaults, untilStatus } from '../support/faults';
+import { scanAll, table } from '../support/aws';
+import { freshSystem, healAll, health, setFaults, untilStatus } from '../support/faults';
 
 describe('health from heartbeats', () => {
-  beforeAll(async () => {
-    await resetLog();
-    await healAll();
-  });
+  beforeAll(freshSystem);
   afterAll(() => healAll());
 
   it('walks a downed secondary Healthy → Suspected → Unhealthy, and back to Healthy', async () => {
@@ -40,10 +37,7 @@ describe('health from heartbeats', () => {
 });
 
 describe('quorum', () => {
-  beforeAll(async () => {
-    await resetLog();
-    await healAll();
-  });
+  beforeAll(freshSystem);
   afterAll(() => healAll());
 
   it('turns read-only without a majority, stores nothing, and resumes by itself', async () => {
@@ -76,10 +70,7 @@ describe('quorum', () => {
 });
 
 describe('deduplication under failures', () => {
-  beforeAll(async () => {
-    await resetLog();
-    await healAll();
-  });
+  beforeAll(freshSystem);
   afterAll(() => healAll());
 
   it('with errorRate 0.5 (failing after storing), every secondary ends with each entry once, in order', async () => {

@@ -1,4 +1,5 @@
 import { api, eventually } from './api';
+import { resetLog } from './aws';
 
 export type Status = 'Healthy' | 'Suspected' | 'Unhealthy';
 
@@ -27,4 +28,10 @@ export async function untilStatus(name: string, status: Status, timeoutMs = 15_0
 export async function healAll(names = ['s1', 's2']): Promise<void> {
   for (const name of names) await setFaults(name, { down: false, delayMs: 0, errorRate: 0 });
   for (const name of names) await untilStatus(name, 'Healthy');
+}
+
+/** An empty log with every secondary up and Healthy: where each stateful test file starts. */
+export async function freshSystem(): Promise<void> {
+  await resetLog();
+  await healAll();
 }
