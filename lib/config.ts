@@ -71,6 +71,7 @@ export function loadConfig(env: Env = process.env): Config {
   let queueUrls: Record<string, string>;
   try {
     queueUrls = JSON.parse(required(env, 'REPLOG_QUEUE_URLS')) as Record<string, string>;
+    if (typeof queueUrls !== 'object' || queueUrls === null || Array.isArray(queueUrls)) throw new TypeError('not an object');
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError('REPLOG_QUEUE_URLS must be a JSON object {"<secondary>": "<queue URL>"}');

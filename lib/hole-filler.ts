@@ -2,7 +2,7 @@ import { masterTable } from './adapters/master-table';
 import { sendReplicateJobs } from './adapters/queues';
 import { catchUp } from './catch-up';
 import { getConfig } from './config';
-import type { LogEntry } from './log-entry';
+import { holesIn } from './holes';
 import { appliedPrefix } from './log-reader';
 import { logger } from './logger';
 import { MAX_PAGE } from './validation';
@@ -29,20 +29,6 @@ export interface RepairReport {
   /** Entries copied to secondaries that missed them (by secondary). */
   copied: Record<string, number>;
   masterApplied: number;
-}
-
-/**
- * Ids missing from a page of entries read above `applied`, each with the time the next present
- * entry was stored: that entry's id was taken after the hole's, so the hole is at least that old.
- */
-export function holesIn(applied: number, entries: readonly LogEntry[]): Array<{ id: number; olderThan: number }> {
-  const holes: Array<{ id: number; olderThan: number }> = [];
-  let expected = applied + 1;
-  for (const entry of entries) {
-    for (; expected < entry.id; expected++) holes.push({ id: expected, olderThan: entry.at ?? 0 });
-    expected = Math.max(expected, entry.id + 1);
-  }
-  return holes;
 }
 
 async function fillMasterHoles(now: number, graceMs: number): Promise<{ filled: number; waiting: number }> {
