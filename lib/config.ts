@@ -34,13 +34,13 @@ function required(env: Env, name: string): string {
 function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  const value = Number(raw);
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`setting ${name} must be a positive integer, got "${raw}"`);
   return value;
 }
 
 function nonNegativeInt(env: Env, name: string, fallback: number): number {
-  return env[name]?.trim() === '0' ? 0 : positiveInt(env, name, fallback);
+  return /^0+$/.test(env[name]?.trim() ?? '') ? 0 : positiveInt(env, name, fallback);
 }
 
 function heartbeatPolicy(env: Env): HeartbeatPolicy {
@@ -67,6 +67,7 @@ export function loadConfig(env: Env = process.env): Config {
     .map((s) => s.trim())
     .filter(Boolean);
   if (secondaries.length === 0) throw new ConfigError('REPLOG_SECONDARIES names no secondary');
+  if (new Set(secondaries).size !== secondaries.length) throw new ConfigError('REPLOG_SECONDARIES names a secondary twice');
 
   let queueUrls: Record<string, string>;
   try {
