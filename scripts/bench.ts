@@ -7,15 +7,16 @@
  * `--url http://localhost:3000 --aws http://localhost:4566` it measures a stack already running.
  * Timings never change the exit code: it exits non-zero only when the stack fails.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiClient } from './bench/client';
 import { measureFloor } from './bench/floor';
 import { appendSequential, appendThroughput, catchUp, replicationLag, warmUp, type Ctx } from './bench/measure';
-import { cpuPerOp, cpuSnapshot, listeningPids, sampleMemory } from './bench/memory';
+import { cpuPerOp, cpuSnapshot, sampleMemory } from './bench/memory';
+import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
 import { projectRoot } from './lib/stack-definition';
 
@@ -85,69 +86,6 @@ mkdirSync(resultsDir, { recursive: true });
 
 const progress = (line: string) => process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
-interface StackHandle {
-  apiUrl: string;
-  awsEndpoint: string;
-  embedded: boolean;
-  /** Roots of the process tree whose memory is the stack's. */
-  roots: number[];
-  logFile?: string;
-  startupSeconds?: number;
-  stop(): Promise<void>;
-}
-
-/** Starts the embedded stack in a child process (see bench/stack-host.ts). */
-function startEmbedded(): Promise<StackHandle> {
-  const logFile = join(resultsDir, `${stamp}.stack.log`);
-  const cpuProf = args['cpu-prof'];
-  const profArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    REPLOG_BENCH_STACK: JSON.stringify({
-      ...ports,
-      secondaries: args.secondaries,
-      logFile,
-      lockFile: join(projectRoot, '.replog', 'bench.lock'),
-      // The functions (serverless-offline's process) are profiled through NODE_OPTIONS.
-      ...(cpuProf ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProf}` } } : {}),
-    }),
-  };
-  const host: ChildProcess = fork(join(projectRoot, 'scripts', 'bench', 'stack-host.ts'), [], {
-    cwd: projectRoot,
-    env,
-    execArgv: ['--import', 'tsx', ...profArgs],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
-  const stop = async () => {
-    if (host.exitCode !== null || host.signalCode !== null) return;
-    host.send({ type: 'stop' });
-    const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
-    if (!done) {
-      // The host did not stop its stack in time: end it (its own children get SIGTERM from startStack's cleanup otherwise).
-      host.kill('SIGKILL');
-      await exited;
-    }
-  };
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    host.on('message', (m: { type: string; apiUrl: string; awsEndpoint: string; message?: string }) => {
-      if (m.type === 'ready') {
-        resolve({ apiUrl: m.apiUrl, awsEndpoint: m.awsEndpoint, embedded: true, roots: [host.pid as number], logFile, stop, startupSeconds: Math.round(performance.now() - t0) / 1000 });
-      }
-      if (m.type === 'failed') reject(new Error(`${m.message} (stack log: ${relative(projectRoot, logFile)})`));
-    });
-    host.once('exit', (code) => reject(new Error(`the stack host exited with code ${code} (stack log: ${relative(projectRoot, logFile)})`)));
-  });
-}
-
-function external(apiUrl: string, awsEndpoint: string): StackHandle {
-  const portOf = (u: string) => Number(new URL(u).port || 80);
-  // The processes listening on the two ports, and their children (e.g. DynamoDB Local's JVM).
-  const roots = [...new Set([...listeningPids(portOf(apiUrl)), ...listeningPids(portOf(awsEndpoint))])];
-  return { apiUrl: apiUrl.replace(/\/+$/, ''), awsEndpoint: awsEndpoint.replace(/\/+$/, ''), embedded: false, roots, stop: async () => undefined };
-}
-
 function gitCommit(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
@@ -160,7 +98,10 @@ async function main(): Promise<number> {
   progress(args.url ? `using the stack at ${args.url} (AWS ${args.aws})` : `starting the embedded stack on ports ${ports.httpPort}/${ports.lambdaPort}/${ports.awsPort}`);
   let stack: StackHandle;
   try {
-    stack = args.url && args.aws ? external(args.url, args.aws) : await startEmbedded();
+    stack =
+      args.url && args.aws
+        ? externalStack(args.url, args.aws)
+        : await startEmbedded({ ports, secondaries: args.secondaries, logFile: join(resultsDir, `${stamp}.stack.log`), cpuProfDir: args['cpu-prof'] });
   } catch (err) {
     console.error(`bench: the stack failed to start: ${(err as Error).message}`);
     return 1;
@@ -247,7 +188,7 @@ async function main(): Promise<number> {
       cpuMsPerOp: cpu,
       loadavgAtEnd: loadavg(),
       startupSeconds: stack.startupSeconds,
-      repairCopies: stack.logFile ? countRepairCopies(stack.logFile) : undefined,
+      repairCopies: (await stack.stats())?.repairCopies,
     };
     const file = join(resultsDir, `${stamp}.json`);
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
@@ -261,21 +202,6 @@ async function main(): Promise<number> {
     api.close();
     progress('stopping');
     await stack.stop();
-  }
-}
-
-/** Entries the repair pass copied to secondaries (anti-entropy), from the functions' log lines. */
-function countRepairCopies(logFile: string): number {
-  try {
-    let copied = 0;
-    for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-      if (!line.includes('copied missed entries')) continue;
-      const m = line.match(/"copied":(\d+)/);
-      copied += m ? Number(m[1]) : 0;
-    }
-    return copied;
-  } catch {
-    return 0;
   }
 }
 

@@ -4,9 +4,10 @@
  * sources that startStack runs in its caller. Talks to the bench over IPC:
  *   host → bench  {type: 'ready', apiUrl, awsEndpoint, externalAws, pids} | {type: 'failed', message}
  *   bench → host  {type: 'stop'}  → stack.stop(), {type: 'stopped'}, exit
+ *   bench → host  {type: 'stats'} → {type: 'stats', repairCopies, logLines}
  * It also stops the stack if the bench goes away (IPC disconnect) or on SIGINT/SIGTERM.
  */
-import { createWriteStream } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { startStack, type Stack, type StackOptions } from '../lib/stack';
 
 interface HostOptions extends Omit<StackOptions, 'log'> {
@@ -14,7 +15,27 @@ interface HostOptions extends Omit<StackOptions, 'log'> {
 }
 
 const options = JSON.parse(process.env.REPLOG_BENCH_STACK ?? '{}') as HostOptions;
-const logFile = createWriteStream(options.logFile);
+// The stack's log is kept in memory and written when the stack stops: serverless-esbuild's file
+// watcher (chokidar on the whole checkout) does work for every write in the tree, so a log file
+// growing under bench/results/ during the run would cost the functions' process CPU.
+const MAX_LINES = 20_000;
+let lines: string[] = [];
+let dropped = 0;
+/** Entries the repair pass copied to secondaries (anti-entropy), counted from the functions' log. */
+let repairCopies = 0;
+const logFile = {
+  write(line: string) {
+    if (line.includes('copied missed entries')) repairCopies += Number(line.match(/"copied":(\d+)/)?.[1] ?? 0);
+    lines.push(line);
+    if (lines.length > 2 * MAX_LINES) {
+      dropped += lines.length - MAX_LINES;
+      lines = lines.slice(-MAX_LINES);
+    }
+  },
+  flush() {
+    writeFileSync(options.logFile, (dropped > 0 ? `(${dropped} earlier lines dropped)\n` : '') + lines.join(''));
+  },
+};
 let stack: Stack | undefined;
 let starting: Promise<unknown> = Promise.resolve();
 let stopping: Promise<void> | undefined;
@@ -29,7 +50,7 @@ function stopAndExit(): Promise<void> {
     await starting.catch(() => undefined);
     await stack?.stop().catch((err: Error) => logFile.write(`stop failed: ${err.message}\n`));
     send({ type: 'stopped' });
-    await new Promise<void>((resolve) => logFile.end(resolve));
+    logFile.flush();
     // A normal exit (not a signal) lets --cpu-prof write this process's profile.
     process.exit(0);
   })();
@@ -38,6 +59,7 @@ function stopAndExit(): Promise<void> {
 
 process.on('message', (m: { type?: string }) => {
   if (m?.type === 'stop') void stopAndExit();
+  if (m?.type === 'stats') send({ type: 'stats', repairCopies, logLines: lines.length + dropped });
 });
 process.on('disconnect', () => void stopAndExit());
 process.on('SIGINT', () => void stopAndExit());
@@ -51,7 +73,7 @@ starting = startStack({ ...stackOptions, log: (line, source) => logFile.write(`[
     send({ type: 'ready', apiUrl: started.apiUrl, awsEndpoint: started.awsEndpoint, externalAws: started.externalAws, pids: started.pids });
   })
   .catch(async (err: Error) => {
+    logFile.flush();
     send({ type: 'failed', message: err.message });
-    await new Promise<void>((resolve) => logFile.end(resolve));
     process.exit(1);
   });
