@@ -191,6 +191,16 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
       stored.push({ id: id as number, msg });
     }
 
+    /** Read-only spells as the clients saw them: refusals less than 2 s apart form one spell. */
+    const readOnlySpells: Array<{ from: number; to: number; refusals: number }> = [];
+    function noteReadOnly(at: number): void {
+      const last = readOnlySpells.at(-1);
+      if (last && at - last.to < 2000) {
+        last.to = Math.max(last.to, at);
+        last.refusals++;
+      } else readOnlySpells.push({ from: at, to: at, refusals: 1 });
+    }
+
     const dupRng = makeRng(seed, 'duplicates');
     async function sendDuplicates(rng: Rng): Promise<void> {
       const byTarget = new Map<string, ReplicateCopy[]>();
@@ -242,6 +252,9 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
         } else if (res.status === 503 && typeof b.error === 'string' && READ_ONLY.test(b.error)) {
           counts.readOnly++;
           refused.add(msg);
+          noteReadOnly(res.at);
+          // A client told the log is read-only waits a little before trying again, as a real one would.
+          await sleep(dupRng.between(100, 400));
         } else {
           counts.other++;
           anomaly(`append ${JSON.stringify(msg)} w=${w} answered ${describe(res)}`);
@@ -265,6 +278,7 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
         const roll = rng.next();
         if (roll < o.outageChance) {
           const until = now + rng.between(o.maxDownMs, 2 * o.maxDownMs);
+          log(`checker: outage at ${((now - started) / 1000).toFixed(1)} s: every secondary down for ${((until - now) / 1000).toFixed(1)} s`);
           for (const each of secondaries) {
             stateOf(each).downUntil = until;
             if (!stateOf(each).down && (await putFaults(each, { down: true }))) faults++;
@@ -419,6 +433,10 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
       }
     }
 
+    if (readOnlySpells.length > 0) {
+      const spells = readOnlySpells.map((r) => `${((r.from - started) / 1000).toFixed(1)}–${((r.to - started) / 1000).toFixed(1)} s (${r.refusals})`);
+      log(`checker: read-only spells (503 refusals, seconds from the start): ${spells.join(', ')}`);
+    }
     if (duplicateFailures > 0) log(`checker: ${duplicateFailures} batch(es) of job copies could not be sent (the emulator, not replog)`);
     log(
       `checker: 201 by w: ${Object.entries(createdByW)
