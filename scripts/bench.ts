@@ -13,9 +13,10 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { apiClient } from './bench/client';
-import { measureFloor } from './bench/floor';
-import { appendSequential, appendThroughput, catchUp, replicationLag, warmUp, type Ctx } from './bench/measure';
-import { cpuPerOp, cpuSnapshot, sampleMemory } from './bench/memory';
+import { createFloor } from './bench/floor';
+import { append, catchUp, replicationLag, settle, warmUp, type Ctx } from './bench/measure';
+import { CpuAccount, sampleMemory } from './bench/memory';
+import { merge, runClosedLoop, type Measured, type Part } from './bench/stats';
 import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
 import { projectRoot } from './lib/stack-definition';
@@ -25,6 +26,7 @@ const usage = `usage: npm run bench -- [options]
   --size BYTES         msg size in bytes (default 100)
   --secondaries LIST   secondaries of the embedded stack (default s1,s2)
   --concurrency LIST   parallel clients for the throughput runs (default 1,8,32)
+  --rounds N           rounds the floor and the appends it is compared with alternate in (default 5; --quick 2)
   --catchup N          appends while a secondary is down (default 10000; --quick 1000)
   --skip-catchup       leave out the catch-up measurement
   --quick              the whole run in about a minute
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '100' },
     secondaries: { type: 'string', default: 's1,s2' },
     concurrency: { type: 'string', default: '1,8,32' },
+    rounds: { type: 'string' },
     catchup: { type: 'string' },
     'skip-catchup': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
@@ -73,10 +76,15 @@ const msgBytes = positive('size', args.size);
 const concurrency = args.concurrency.split(',').map((c) => positive('concurrency', c.trim()));
 const catchupCount = positive('catchup', args.catchup ?? (quick ? '1000' : '10000'));
 const skipCatchup = args['skip-catchup'];
+// The floor and the appends its ratios compare it with run in alternating rounds, so a change in
+// the machine's load during the run hits both sides alike.
+const rounds = positive('rounds', args.rounds ?? (quick ? '2' : '5'));
 // Every loop is bounded in time as well as in count.
+// Warm-up runs the append path (all w, lists) and the floor's calls until warmupMs or the count:
+// DynamoDB Local's JVM compiles its hot paths during the first thousand or so calls.
 const limits = quick
-  ? { phaseMs: 3_000, lagMs: 4_000, lagSamples: Math.min(samples, 50), fillMs: 10_000, catchupMs: 20_000, warmup: 5 }
-  : { phaseMs: 120_000, lagMs: 60_000, lagSamples: Math.min(samples, 300), fillMs: 300_000, catchupMs: 180_000, warmup: 30 };
+  ? { phaseMs: 2_000, lagMs: 3_000, lagSamples: Math.min(samples, 50), fillMs: 12_000, catchupMs: 20_000, warmup: 30, warmupMs: 4_000 }
+  : { phaseMs: 120_000, lagMs: 60_000, lagSamples: Math.min(samples, 300), fillMs: 300_000, catchupMs: 180_000, warmup: 100, warmupMs: 30_000 };
 const ports = { awsPort: 4966, httpPort: 3500, lambdaPort: 3502 };
 const startedAt = new Date();
 const loadAtStart = loadavg();
@@ -126,41 +134,62 @@ async function main(): Promise<number> {
     if (listed.status !== 200) throw new Error(`GET /list answered ${listed.status}: ${JSON.stringify(listed.body)}`);
     progress(`secondaries: ${secondaries.join(', ')}; ${samples} samples per measurement, msg ${msgBytes} B`);
 
-    // CPU used by each part of the stack (and by the load generator) per operation, per run:
-    // unlike latency, it barely moves when other work shares the machine.
-    const cpu: Record<string, Record<string, number>> = {};
-    const account = async <T>(name: string, ops: (result: T) => number, run: () => Promise<T>): Promise<T> => {
-      const before = cpuSnapshot(stack.roots);
-      const result = await run();
-      cpu[name] = { ...cpuPerOp(before, cpuSnapshot(stack.roots), ops(result)), loadavg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
-      return result;
-    };
-    const floor = await measureFloor({
-      account,
-      awsEndpoint: stack.awsEndpoint,
-      prefix: 'replog-local',
-      secondaries,
-      samples,
-      clients: 8,
-      msgBytes,
-      timeLimitMs: limits.phaseMs,
-      warmup: limits.warmup * 3,
-      log: progress,
-    });
+    // CPU used by each part of the stack (and by the load generator) per operation: unlike
+    // latency, it barely moves when other work shares the machine.
+    const cpu = new CpuAccount(() => stack.roots);
+    progress(`warm-up: appends at every w, lists, the floor's calls`);
+    await warmUp(ctx, limits.warmup, maxW, limits.warmupMs);
+    const floor = await createFloor({ awsEndpoint: stack.awsEndpoint, prefix: 'replog-local', secondaries, msgBytes });
+    let sequential: Record<string, Measured>;
+    let throughput: Array<Measured & { w: number }>;
+    let floorParallel: Measured;
+    try {
+      await runClosedLoop(8, limits.warmup * 3, limits.warmupMs / 2, (i) => floor.appendOnce(i));
+      // Appends settle (every secondary holds the last id) inside their run: the replication an
+      // append causes is part of its cost, and must not spill into the next run's.
+      const appendRun = (w: number, clients: number) => async (count: number, timeLimitMs: number) => {
+        const part = await runClosedLoop(clients, count, timeLimitMs, () => append(ctx, w));
+        await settle(ctx);
+        return part;
+      };
+      const floorRun = (clients: number) => (count: number, timeLimitMs: number) => runClosedLoop(clients, count, timeLimitMs, (i) => floor.appendOnce(i));
 
-    progress(`append: warm-up`);
-    await warmUp(ctx, limits.warmup, maxW);
-    const sequential = [];
-    for (let w = 1; w <= maxW; w++) {
-      sequential.push(await account(`append w=${w} sequential`, (r) => r.latency.n + r.failed, () => appendSequential(ctx, w, samples, limits.phaseMs)));
+      const seqKinds = [{ name: 'floor sequential', run: floorRun(1) }, ...Array.from({ length: maxW }, (_, k) => ({ name: `append w=${k + 1} sequential`, run: appendRun(k + 1, 1) }))];
+      progress(`sequential: floor and w=1..${maxW}, ${samples} each, in ${rounds} alternating rounds`);
+      sequential = await interleave(seqKinds, samples, limits.phaseMs);
+
+      progress(`8 clients: floor and w=1, ${samples} each, in ${rounds} alternating rounds`);
+      const at8 = await interleave([{ name: 'floor 8 clients', run: floorRun(8) }, { name: 'append w=1 8 clients', run: appendRun(1, 8) }], samples, limits.phaseMs);
+      floorParallel = at8['floor 8 clients'] as Measured;
+      throughput = [];
+      for (const w of [...new Set([1, maxW])]) {
+        for (const clients of [...new Set([...concurrency, 8])].sort((a, b) => a - b)) {
+          if (w === 1 && clients === 8) {
+            throughput.push({ w, ...(at8['append w=1 8 clients'] as Measured) });
+            continue;
+          }
+          if (!concurrency.includes(clients)) continue;
+          const count = Math.max(samples, clients * 10);
+          progress(`append: ${count} at w=${w} with ${clients} parallel clients`);
+          const name = `append w=${w} ${clients} clients`;
+          const part = await cpu.run(name, (p: Part) => p.completed + p.failed, () => appendRun(w, clients)(count, limits.phaseMs));
+          throughput.push({ w, ...merge([part]) });
+        }
+      }
+    } finally {
+      await floor.close();
     }
-    const throughput = [];
-    const runs = [...new Set([1, maxW])].flatMap((w) => concurrency.map((clients) => ({ w, clients })));
-    // The floor's 8-client figure is compared with appends at 8 clients, measured even if --concurrency leaves 8 out.
-    if (!concurrency.includes(8)) runs.push({ w: 1, clients: 8 });
-    for (const { w, clients } of runs) {
-      const count = Math.max(samples, clients * 10);
-      throughput.push(await account(`append w=${w} ${clients} clients`, (r) => r.completed + r.failed, () => appendThroughput(ctx, w, clients, count, limits.phaseMs)));
+
+    /** Runs each kind `count` times in total, split into `rounds` alternating runs. */
+    async function interleave(kinds: Array<{ name: string; run: (count: number, timeLimitMs: number) => Promise<Part> }>, count: number, timeLimitMs: number) {
+      const parts: Record<string, Part[]> = Object.fromEntries(kinds.map((k) => [k.name, []]));
+      for (let r = 0; r < rounds; r++) {
+        for (const kind of kinds) {
+          const part = await cpu.run(kind.name, (p: Part) => p.completed + p.failed, () => kind.run(Math.ceil(count / rounds), timeLimitMs / rounds));
+          parts[kind.name]?.push(part);
+        }
+      }
+      return Object.fromEntries(Object.entries(parts).map(([name, p]) => [name, merge(p)])) as Record<string, Measured>;
     }
 
     const lag = await replicationLag(ctx, limits.lagSamples, limits.lagMs);
@@ -169,7 +198,9 @@ async function main(): Promise<number> {
     const catchup = skipCatchup ? undefined : await catchUp(ctx, downName, catchupCount, 32, 1, limits.fillMs, limits.catchupMs);
 
     const mem = memory.stop();
-    const computed = ratios({ floor, sequential, throughput, lag, catchup, maxW });
+    const floorResult = { sequential: sequential['floor sequential'] as Measured, parallel: floorParallel, tables: floor.tables, queues: floor.queues };
+    const sequentialByW = Array.from({ length: maxW }, (_, k) => ({ w: k + 1, ...(sequential[`append w=${k + 1} sequential`] as Measured) }));
+    const computed = ratios({ floor: floorResult, sequential: sequentialByW, throughput, lag, catchup, maxW });
     const results = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -178,14 +209,14 @@ async function main(): Promise<number> {
       stack: stack.embedded
         ? { mode: 'embedded', apiUrl: stack.apiUrl, awsEndpoint: stack.awsEndpoint, note: 'started by the bench in a child process (scripts/bench/stack-host.ts)' }
         : { mode: 'external', apiUrl: stack.apiUrl, awsEndpoint: stack.awsEndpoint },
-      options: { quick, samples, msgBytes, secondaries, concurrency, catchup: skipCatchup ? null : catchupCount, limits },
-      floor,
-      append: { sequential, throughput },
+      options: { quick, samples, msgBytes, secondaries, concurrency, rounds, catchup: skipCatchup ? null : catchupCount, limits },
+      floor: floorResult,
+      append: { sequential: sequentialByW, throughput },
       lag,
       catchup: catchup ?? null,
       memory: mem,
       ratios: computed,
-      cpuMsPerOp: cpu,
+      cpuMsPerOp: cpu.perOp(),
       loadavgAtEnd: loadavg(),
       startupSeconds: stack.startupSeconds,
       repairCopies: (await stack.stats())?.repairCopies,

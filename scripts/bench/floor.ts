@@ -1,27 +1,24 @@
 /**
  * The floor: one append's storage work done with the SDK directly (no Lambda, no HTTP) — the
  * counter's UpdateItem ADD, the master's conditional PutItem and one SendMessage per secondary in
- * parallel, exactly as lib/adapters/{counter,log-table,queues}.ts do them. It runs against copies
- * of the real tables and queues (same key schema and attributes) created for the run and deleted
- * after, so the log, its consumers and its lists are untouched.
+ * parallel, exactly as lib/adapters/{counter,log-table,queues}.ts do them, from a keep-alive client
+ * like lib/adapters/clients.ts. It runs against copies of the real tables and queues (same key
+ * schema and queue attributes) created for the run and deleted after, so the log, its consumers
+ * and its lists are untouched.
  */
 import { Agent as HttpAgent } from 'node:http';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { runClosedLoop, runSequential, type Summary, type Throughput } from './stats';
+import type { Outcome } from './stats';
 
-export interface FloorResult {
-  sequential: Summary;
-  parallel: Throughput;
+export interface Floor {
+  /** One append's storage work; `i` only varies the message. */
+  appendOnce(i: number): Promise<Outcome>;
   tables: string[];
   queues: number;
+  /** Deletes the copies and closes the clients. */
+  close(): Promise<void>;
 }
 
 export interface FloorOptions {
@@ -29,21 +26,13 @@ export interface FloorOptions {
   /** Resource name prefix of the running stack, e.g. replog-local. */
   prefix: string;
   secondaries: readonly string[];
-  samples: number;
-  clients: number;
   msgBytes: number;
-  timeLimitMs: number;
-  warmup: number;
-  log: (line: string) => void;
-  /** Wraps each measured run (e.g. to account the CPU it used); `ops` is its operation count. */
-  account?: <T>(name: string, ops: (result: T) => number, run: () => Promise<T>) => Promise<T>;
 }
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test' };
 
-export async function measureFloor(o: FloorOptions): Promise<FloorResult> {
-  // The same client setup as lib/adapters/clients.ts: keep-alive, one client per process.
+export async function createFloor(o: FloorOptions): Promise<Floor> {
   const requestHandler = { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) };
   const raw = new DynamoDBClient({ region, endpoint: o.awsEndpoint, credentials, requestHandler });
   const dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
@@ -51,37 +40,44 @@ export async function measureFloor(o: FloorOptions): Promise<FloorResult> {
   const tag = `${o.prefix}-benchfloor-${process.pid}`;
   const counterTable = `${tag}-counter`;
   const masterTable = `${tag}-master`;
-  const createdTables: string[] = [];
+  const tables: string[] = [];
   const queueUrls: string[] = [];
+  const close = async () => {
+    await Promise.allSettled([
+      ...tables.map((TableName) => raw.send(new DeleteTableCommand({ TableName }))),
+      ...queueUrls.map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+    ]);
+    raw.destroy();
+    sqs.destroy();
+    requestHandler.httpAgent.destroy();
+  };
   try {
-    // Copy the real tables' key schema, so the floor writes items of the same shape.
     for (const [real, copy] of [
       [`${o.prefix}-counter`, counterTable],
       [`${o.prefix}-master`, masterTable],
     ] as const) {
       const { Table } = await raw.send(new DescribeTableCommand({ TableName: real }));
-      await raw.send(
-        new CreateTableCommand({
-          TableName: copy,
-          BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: Table?.KeySchema,
-          AttributeDefinitions: Table?.AttributeDefinitions,
-        }),
-      );
-      createdTables.push(copy);
+      await raw.send(new CreateTableCommand({ TableName: copy, BillingMode: 'PAY_PER_REQUEST', KeySchema: Table?.KeySchema, AttributeDefinitions: Table?.AttributeDefinitions }));
+      tables.push(copy);
       await waitUntilTableExists({ client: raw, maxWaitTime: 30 }, { TableName: copy });
     }
     for (const s of o.secondaries) {
       const { QueueUrl: realUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: `${o.prefix}-replicate-${s}` }));
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: realUrl, AttributeNames: ['VisibilityTimeout', 'MessageRetentionPeriod'] }),
-      );
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: realUrl, AttributeNames: ['VisibilityTimeout', 'MessageRetentionPeriod'] }));
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${tag}-${s}`, Attributes }));
       queueUrls.push(QueueUrl as string);
     }
+  } catch (err) {
+    await close();
+    throw err;
+  }
 
-    const pad = 'x'.repeat(Math.max(0, o.msgBytes - 16));
-    const appendOnce = async (i: number) => {
+  const pad = 'x'.repeat(o.msgBytes);
+  return {
+    tables,
+    queues: queueUrls.length,
+    close,
+    async appendOnce(i) {
       const out = await dynamo.send(
         new UpdateCommand({
           TableName: counterTable,
@@ -92,34 +88,13 @@ export async function measureFloor(o: FloorOptions): Promise<FloorResult> {
         }),
       );
       const id = Number(out.Attributes?.taken) - 1;
-      const msg = `floor ${i} ${pad}`.slice(0, Math.max(o.msgBytes, 1));
+      const msg = `floor ${i} ${pad}`.slice(0, Math.max(1, o.msgBytes));
       await dynamo.send(
-        new PutCommand({
-          TableName: masterTable,
-          Item: { log: 'main', id, msg, w: 1, at: Date.now() },
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
+        new PutCommand({ TableName: masterTable, Item: { log: 'main', id, msg, w: 1, at: Date.now() }, ConditionExpression: 'attribute_not_exists(id)' }),
       );
-      const body = JSON.stringify({ id, msg });
-      await Promise.all(queueUrls.map((QueueUrl) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }))));
+      const MessageBody = JSON.stringify({ id, msg });
+      await Promise.all(queueUrls.map((QueueUrl) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody }))));
       return { ok: true };
-    };
-
-    o.log(`floor: warm-up (${o.warmup})`);
-    await runSequential(o.warmup, o.timeLimitMs, appendOnce);
-    const account = o.account ?? ((_name, _ops, run) => run());
-    o.log(`floor: ${o.samples} sequential`);
-    const sequential = await account('floor sequential', (r) => r.latency.n, () => runSequential(o.samples, o.timeLimitMs, appendOnce));
-    o.log(`floor: ${o.samples} with ${o.clients} parallel clients`);
-    const parallel = await account(`floor ${o.clients} clients`, (r) => r.completed, () => runClosedLoop(o.clients, o.samples, o.timeLimitMs, appendOnce));
-    return { sequential: sequential.latency, parallel, tables: createdTables, queues: queueUrls.length };
-  } finally {
-    await Promise.allSettled([
-      ...createdTables.map((TableName) => raw.send(new DeleteTableCommand({ TableName }))),
-      ...queueUrls.map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))),
-    ]);
-    raw.destroy();
-    sqs.destroy();
-    requestHandler.httpAgent.destroy();
-  }
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /** The measurements made through the HTTP API: append latency and throughput, replication lag, catch-up. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, Appended, Listed } from './client';
-import { runClosedLoop, runSequential, summarize, type Summary, type Throughput } from './stats';
+import { runClosedLoop, summarize, type Summary } from './stats';
 
 export interface Ctx {
   api: ApiClient;
@@ -49,34 +49,13 @@ export async function settle(ctx: Ctx, timeoutMs = 120_000): Promise<boolean> {
   return true;
 }
 
-export async function warmUp(ctx: Ctx, count: number, maxW: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
+export async function warmUp(ctx: Ctx, count: number, maxW: number, timeLimitMs: number): Promise<void> {
+  const deadline = Date.now() + timeLimitMs;
+  for (let i = 0; i < count && Date.now() < deadline; i++) {
     for (let w = 1; w <= maxW; w++) await append(ctx, w).catch(() => undefined);
     for (const s of ctx.secondaries) await ctx.api.call('GET', `/secondaries/${s}/list?after=${Math.max(-1, ctx.lastId - 1)}&limit=1`).catch(() => undefined);
   }
   await settle(ctx);
-}
-
-export interface SequentialAppend {
-  w: number;
-  latency: Summary;
-  failed: number;
-  timedOut: boolean;
-  unexpected?: Record<string, number>;
-}
-
-export async function appendSequential(ctx: Ctx, w: number, samples: number, timeLimitMs: number): Promise<SequentialAppend> {
-  ctx.log(`append: ${samples} sequential at w=${w}`);
-  const result = await runSequential(samples, timeLimitMs, () => append(ctx, w));
-  await settle(ctx);
-  return { w, ...result };
-}
-
-export async function appendThroughput(ctx: Ctx, w: number, clients: number, count: number, timeLimitMs: number): Promise<Throughput & { w: number }> {
-  ctx.log(`append: ${count} at w=${w} with ${clients} parallel clients`);
-  const result = await runClosedLoop(clients, count, timeLimitMs, () => append(ctx, w));
-  await settle(ctx);
-  return { w, ...result };
 }
 
 export interface LagResult {
@@ -152,7 +131,7 @@ export async function catchUp(ctx: Ctx, secondary: string, count: number, client
     await sleep(1100);
     const fill = await runClosedLoop(clients, count, fillLimitMs, () => append(ctx, w));
     const targetId = ctx.lastId;
-    ctx.log(`catch-up: ${fill.completed} appended in ${fill.seconds} s; ${secondary} up again, waiting for id ${targetId}`);
+    ctx.log(`catch-up: ${fill.completed} appended in ${(fill.ms / 1000).toFixed(1)} s; ${secondary} up again, waiting for id ${targetId}`);
     const t0 = performance.now();
     await setDown(ctx, secondary, false);
     const deadline = t0 + catchupLimitMs;
@@ -170,8 +149,8 @@ export async function catchUp(ctx: Ctx, secondary: string, count: number, client
       secondary,
       appends: fill.completed,
       appendsFailed: fill.failed,
-      fillSeconds: fill.seconds,
-      fillPerSecond: fill.perSecond,
+      fillSeconds: Math.round(fill.ms) / 1000,
+      fillPerSecond: Math.round((fill.completed / (fill.ms / 1000)) * 10) / 10,
       seconds,
       targetId,
       timedOut: seconds === null,

@@ -3,6 +3,7 @@
  * Each sample sums VmRSS over the roots and all their descendants at that moment.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 function readProc(path: string): string | undefined {
   try {
@@ -189,24 +190,52 @@ export function cpuSnapshot(roots: readonly number[]): CpuSnapshot {
   return { at: performance.now(), ticks, self: process.cpuUsage() };
 }
 
-/**
- * CPU milliseconds each component used between two snapshots, divided by `ops`; `bench` is the
- * load generator (this process). 10 ms resolution per process, so read them over many operations.
- */
-export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): Record<string, number> {
+/** CPU milliseconds each component used between two snapshots; `bench` is the load generator (this process). */
+export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
   const total: Record<string, number> = {};
   for (const [pid, a] of after.ticks) {
     const b = before.ticks.get(pid)?.ticks ?? 0;
     total[a.component] = (total[a.component] ?? 0) + ((a.ticks - b) * 1000) / TICKS_PER_SECOND;
   }
-  const selfDelta = after.self.user + after.self.system - (before.self.user + before.self.system);
-  total.bench = selfDelta / 1000;
-  const out: Record<string, number> = {};
-  let sum = 0;
-  for (const [k, v] of Object.entries(total)) {
-    out[k] = Math.round((v / Math.max(1, ops)) * 100) / 100;
-    sum += v;
+  total.bench = (after.self.user + after.self.system - (before.self.user + before.self.system)) / 1000;
+  return total;
+}
+
+/** Adds up CPU per named measurement over its runs, and divides by its operations at the end. */
+export class CpuAccount {
+  private readonly totals = new Map<string, { ms: Record<string, number>; ops: number; load: number[] }>();
+  constructor(private readonly roots: () => readonly number[]) {}
+
+  async run<T>(name: string, ops: (result: T) => number, body: () => Promise<T>): Promise<T> {
+    const before = cpuSnapshot(this.roots());
+    const result = await body();
+    const delta = cpuDelta(before, cpuSnapshot(this.roots()));
+    const entry = this.totals.get(name) ?? { ms: {}, ops: 0, load: [] };
+    for (const [k, v] of Object.entries(delta)) entry.ms[k] = (entry.ms[k] ?? 0) + v;
+    entry.ops += ops(result);
+    entry.load.push(loadavg()[0] ?? 0);
+    this.totals.set(name, entry);
+    return result;
   }
-  out.total = Math.round((sum / Math.max(1, ops)) * 100) / 100;
-  return out;
+
+  /**
+   * CPU ms per operation by component (10 ms resolution per process and run: read it over many
+   * operations), plus the 1-minute load average seen during the runs.
+   */
+  perOp(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    for (const [name, { ms, ops, load }] of this.totals) {
+      const per: Record<string, number> = {};
+      let sum = 0;
+      for (const [k, v] of Object.entries(ms)) {
+        per[k] = r2(v / Math.max(1, ops));
+        sum += v;
+      }
+      per.total = r2(sum / Math.max(1, ops));
+      per.loadavg1m = r2(load.reduce((a, b) => a + b, 0) / Math.max(1, load.length));
+      out[name] = per;
+    }
+    return out;
+  }
 }

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../lib/stack-definition';
 import { apiClient } from './client';
 import { append, settle, warmUp, type Ctx } from './measure';
-import { cpuPerOp, cpuSnapshot } from './memory';
+import { cpuDelta, cpuSnapshot } from './memory';
 import { renderSummary, summarizeProfile, type ProfileSummary } from './profile-summary';
 import { startEmbedded } from './stack-handle';
 import { runClosedLoop } from './stats';
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   try {
     const ctx: Ctx = { api, secondaries, msgBytes: Number(args.size), log, lastId: -1 };
     log('warm-up');
-    await warmUp(ctx, 30, secondaries.length + 1);
+    await warmUp(ctx, 100, secondaries.length + 1, 30_000);
     for (const w of ws) {
       log(`window: ${appends} appends at w=${w}, ${clients} client(s), then until replicated`);
       const before = cpuSnapshot(stack.roots);
@@ -59,7 +59,10 @@ async function main(): Promise<number> {
       // Replication of the window's appends belongs to their cost, even at w=1.
       await settle(ctx);
       const toUs = nowUs();
-      windows.push({ w, fromUs, toUs, appended: run.completed, seconds: run.seconds, perSecond: run.perSecond, cpu: cpuPerOp(before, cpuSnapshot(stack.roots), run.completed) });
+      const delta = cpuDelta(before, cpuSnapshot(stack.roots));
+      const cpu = Object.fromEntries(Object.entries(delta).map(([k, v]) => [k, Math.round((v / Math.max(1, run.completed)) * 100) / 100]));
+      cpu.total = Math.round((Object.values(delta).reduce((a, b) => a + b, 0) / Math.max(1, run.completed)) * 100) / 100;
+      windows.push({ w, fromUs, toUs, appended: run.completed, seconds: Math.round(run.ms) / 1000, perSecond: Math.round((run.completed / (run.ms / 1000)) * 10) / 10, cpu });
     }
   } finally {
     api.close();

@@ -1,4 +1,4 @@
-/** Latency summaries: nearest-rank percentiles over one measurement's samples (milliseconds). */
+/** Latency summaries and the two load shapes the bench uses: one-at-a-time, and N closed-loop clients. */
 export interface Summary {
   n: number;
   p50: number;
@@ -9,6 +9,7 @@ export interface Summary {
   mean: number;
 }
 
+/** Nearest-rank percentile of sorted samples. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
@@ -29,106 +30,103 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
-export interface Throughput {
+export type Outcome = { ok: boolean; status?: string };
+type Op = (i: number) => Promise<Outcome>;
+
+async function attempt(op: Op, i: number): Promise<Outcome> {
+  try {
+    return await op(i);
+  } catch (err) {
+    return { ok: false, status: (err as Error).message.slice(0, 80) };
+  }
+}
+
+/** One run of a load shape: raw samples, so runs interleaved with others can be merged. */
+export interface Part {
   clients: number;
+  /** Latency of each successful operation, ms. */
+  samples: number[];
   completed: number;
   failed: number;
-  seconds: number;
-  perSecond: number;
-  /** Latency of each operation under this load. */
-  latency: Summary;
-  /** True when the time bound ended the run before the requested count. */
+  /** Wall time of the run, ms. */
+  ms: number;
   timedOut: boolean;
-  /** Status codes other than the expected one, with counts. */
-  unexpected?: Record<string, number>;
+  unexpected: Record<string, number>;
+}
+
+function tally(unexpected: Record<string, number>, status = 'error'): void {
+  unexpected[status] = (unexpected[status] ?? 0) + 1;
+}
+
+/** `count` operations one after another, stopping early at `timeLimitMs`. */
+export async function runSequential(count: number, timeLimitMs: number, op: Op): Promise<Part> {
+  return runClosedLoop(1, count, timeLimitMs, op);
 }
 
 /**
- * Runs `op` `count` times across `clients` concurrent loops (each loop one operation at a time),
- * stopping early at `timeLimitMs`. `op` resolves true on success.
+ * `count` operations across `clients` concurrent loops (each loop one operation at a time),
+ * stopping early at `timeLimitMs`.
  */
-export async function runClosedLoop(
-  clients: number,
-  count: number,
-  timeLimitMs: number,
-  op: (i: number) => Promise<{ ok: boolean; status?: string }>,
-): Promise<Throughput> {
+export async function runClosedLoop(clients: number, count: number, timeLimitMs: number, op: Op): Promise<Part> {
   let next = 0;
-  let completed = 0;
-  let failed = 0;
-  const latencies: number[] = [];
-  const unexpected: Record<string, number> = {};
+  const part: Part = { clients, samples: [], completed: 0, failed: 0, ms: 0, timedOut: false, unexpected: {} };
   const started = performance.now();
   const deadline = started + timeLimitMs;
-  let timedOut = false;
   const loop = async () => {
-    for (;;) {
-      if (next >= count) return;
+    while (next < count) {
       if (performance.now() > deadline) {
-        timedOut = true;
+        part.timedOut = true;
         return;
       }
       const i = next++;
       const t0 = performance.now();
-      let result: { ok: boolean; status?: string };
-      try {
-        result = await op(i);
-      } catch (err) {
-        result = { ok: false, status: (err as Error).message.slice(0, 80) };
-      }
-      latencies.push(performance.now() - t0);
-      if (result.ok) completed++;
-      else {
-        failed++;
-        const key = result.status ?? 'error';
-        unexpected[key] = (unexpected[key] ?? 0) + 1;
+      const result = await attempt(op, i);
+      if (result.ok) {
+        part.samples.push(performance.now() - t0);
+        part.completed++;
+      } else {
+        part.failed++;
+        tally(part.unexpected, result.status);
       }
     }
   };
   await Promise.all(Array.from({ length: clients }, loop));
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    clients,
-    completed,
-    failed,
-    seconds: Math.round(seconds * 1000) / 1000,
-    perSecond: Math.round((completed / seconds) * 10) / 10,
-    latency: summarize(latencies),
-    timedOut,
-    ...(failed > 0 ? { unexpected } : {}),
-  };
+  part.ms = performance.now() - started;
+  return part;
 }
 
-/** Times `op` `count` times one after another (bounded by `timeLimitMs`); failures are counted, not timed. */
-export async function runSequential(
-  count: number,
-  timeLimitMs: number,
-  op: (i: number) => Promise<{ ok: boolean; status?: string }>,
-): Promise<{ latency: Summary; failed: number; timedOut: boolean; unexpected?: Record<string, number> }> {
-  const samples: number[] = [];
+export interface Measured {
+  clients: number;
+  latency: Summary;
+  completed: number;
+  failed: number;
+  seconds: number;
+  /** Successful operations per second of wall time (summed over the runs merged). */
+  perSecond: number;
+  runs: number;
+  /** True when a time bound ended a run before its count. */
+  timedOut: boolean;
+  /** Outcomes other than success, with counts. */
+  unexpected?: Record<string, number>;
+}
+
+/** Merges runs of one measurement (e.g. interleaved rounds) into one result. */
+export function merge(parts: readonly Part[]): Measured {
+  const samples = parts.flatMap((p) => p.samples);
+  const completed = parts.reduce((a, p) => a + p.completed, 0);
+  const failed = parts.reduce((a, p) => a + p.failed, 0);
+  const ms = parts.reduce((a, p) => a + p.ms, 0);
   const unexpected: Record<string, number> = {};
-  let failed = 0;
-  const deadline = performance.now() + timeLimitMs;
-  let timedOut = false;
-  for (let i = 0; i < count; i++) {
-    if (performance.now() > deadline) {
-      timedOut = true;
-      break;
-    }
-    const t0 = performance.now();
-    let result: { ok: boolean; status?: string };
-    try {
-      result = await op(i);
-    } catch (err) {
-      result = { ok: false, status: (err as Error).message.slice(0, 80) };
-    }
-    const ms = performance.now() - t0;
-    if (result.ok) samples.push(ms);
-    else {
-      failed++;
-      const key = result.status ?? 'error';
-      unexpected[key] = (unexpected[key] ?? 0) + 1;
-    }
-  }
-  return { latency: summarize(samples), failed, timedOut, ...(failed > 0 ? { unexpected } : {}) };
+  for (const p of parts) for (const [k, v] of Object.entries(p.unexpected)) unexpected[k] = (unexpected[k] ?? 0) + v;
+  return {
+    clients: parts[0]?.clients ?? 0,
+    latency: summarize(samples),
+    completed,
+    failed,
+    seconds: Math.round(ms) / 1000,
+    perSecond: Math.round((completed / Math.max(ms / 1000, 1e-9)) * 10) / 10,
+    runs: parts.length,
+    timedOut: parts.some((p) => p.timedOut),
+    ...(failed > 0 ? { unexpected } : {}),
+  };
 }
