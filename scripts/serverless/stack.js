@@ -148,6 +148,12 @@ function grants(settings) {
       [[ids.controlTable], ['dynamodb:PutItem']],
       [allQueues, ['sqs:SendMessage']],
     ],
+    // The page is built into the function: no data-plane access at all.
+    web: [],
+    view: [
+      [[ids.masterTable, ...allSecondaryTables], ['dynamodb:Query']],
+      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+    ],
   };
   const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
   for (const s of all) {
@@ -180,19 +186,24 @@ function role(functionName, statements) {
       },
       // CloudWatch Logs only; data-plane access is granted per resource below.
       ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      Policies: [
-        {
-          PolicyName: `${functionName}-data`,
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: statements.map(([resources, actions]) => ({
-              Effect: 'Allow',
-              Action: actions,
-              Resource: resources.map(arn),
-            })),
-          },
-        },
-      ],
+      // IAM refuses a policy without statements: a function with no grants gets no policy.
+      ...(statements.length === 0
+        ? {}
+        : {
+            Policies: [
+              {
+                PolicyName: `${functionName}-data`,
+                PolicyDocument: {
+                  Version: '2012-10-17',
+                  Statement: statements.map(([resources, actions]) => ({
+                    Effect: 'Allow',
+                    Action: actions,
+                    Resource: resources.map(arn),
+                  })),
+                },
+              },
+            ],
+          }),
     },
   };
 }
@@ -230,6 +241,8 @@ function functionDefinitions(settings) {
     secondaryList: { handler: 'functions/secondary-list.handler', events: http('get', '/secondaries/{name}/list') },
     wait: { handler: 'functions/wait.handler', events: http('get', '/messages/{id}/wait') },
     health: { handler: 'functions/health.handler', events: http('get', '/health') },
+    web: { handler: 'functions/web.handler', events: http('get', '/') },
+    view: { handler: 'functions/view.handler', events: http('get', '/view') },
     heartbeat: {
       handler: 'functions/heartbeat.handler',
       // Beats for a minute per scheduled run (EventBridge's finest rate).
