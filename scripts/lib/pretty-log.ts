@@ -25,7 +25,8 @@ export function prettyLogLine(line: string, color = process.stdout.isTTY): strin
 
 // serverless-offline reports every invocation; the queue consumers and scheduled functions run
 // several times a second (heartbeats), and their own log lines already say what they did.
-const INTERNAL_INVOCATION = /^\(λ: (replicate\w*|heartbeat|repair)\) RequestId: /;
+// The web view polls /view several times a second: its request lines are noise too.
+const INTERNAL_INVOCATION = /^(\(λ: (replicate\w*|heartbeat|repair|view)\) RequestId: |GET \/view\b.*\(λ: view\))/;
 
 /** True for offline's per-invocation lines of the background functions, which `npm start` hides. */
 export function isBackgroundInvocationLine(line: string): boolean {
