@@ -26,12 +26,14 @@ describe('randomized fault checker', () => {
         seed,
         secondaries: SECONDARIES,
         durationS: 30,
-        healTimeoutS: 25,
+        healTimeoutS: 40,
         maxDownMs: 2500,
         chaosTickMs: [150, 500],
+        // Under load an append may be slow, but none may take this long (the server waits 8 s).
+        requestTimeoutMs: 30_000,
         log: (line) => lines.push(line),
       });
-      console.log([...lines.filter((l) => /^(anomaly|note):/.test(l)), summaryLine(summary)].join('\n'));
+      console.log([...lines.filter((l) => /^(anomaly|note|checker: (outage|read-only))/.test(l)), summaryLine(summary)].join('\n'));
 
       // Assert
       expect(summary.anomalies, `seed ${seed}`).toEqual([]);
@@ -39,6 +41,9 @@ describe('randomized fault checker', () => {
       expect(summary.faults, `seed ${seed}: faults injected`).toBeGreaterThan(0);
       expect(summary.duplicates, `seed ${seed}: job copies sent`).toBeGreaterThan(0);
       expect(summary.createdByW[SECONDARIES.length + 1] ?? 0, `seed ${seed}: 201s with w=${SECONDARIES.length + 1}`).toBeGreaterThan(0);
+    } catch (err) {
+      console.log(`fault checker, seed ${seed}:\n${lines.join('\n')}`);
+      throw err;
     } finally {
       await Promise.all(SECONDARIES.map((s) => api('PUT', `/admin/secondaries/${s}/faults`, { body: { down: false, delayMs: 0, errorRate: 0 } })));
     }
