@@ -14,7 +14,7 @@ export default defineConfig({
         // The emulator endpoint and the SQS event source, each started by its own tests.
         test: {
           name: 'components',
-          include: ['test/local-cloud/**/*.test.ts', 'test/event-source/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          include: ['test/local-cloud/**/*.test.ts', 'test/event-source/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/cli/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
