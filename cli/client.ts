@@ -34,15 +34,17 @@ const REASONS: Record<string, string> = {
 };
 
 function reasonOf(err: unknown): string {
+  // fetch throws "fetch failed" with the socket error in `cause` (sometimes an AggregateError of both address
+  // families): name the first error code found, else the innermost message ("bad port" …).
   let e: unknown = err;
-  // fetch wraps the socket error in `cause` (sometimes an AggregateError of both address families).
+  let message = err instanceof Error ? err.message : String(err);
   for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return REASONS[code] ?? code;
-    const nested = (e as { errors?: unknown[] }).errors?.[0];
-    e = (e as { cause?: unknown }).cause ?? nested;
+    message = e.message || message;
+    e = (e as { cause?: unknown }).cause ?? (e as { errors?: unknown[] }).errors?.[0];
   }
-  return err instanceof Error ? err.message : String(err);
+  return message;
 }
 
 /** Parses and normalises the endpoint: http(s) only, no trailing slash; a path prefix (an API Gateway stage) is kept. */
