@@ -16,7 +16,7 @@ import { apiClient } from './bench/client';
 import { createFloor } from './bench/floor';
 import { append, catchUp, replicationLag, settle, warmUp, type Ctx } from './bench/measure';
 import { CpuAccount, sampleMemory } from './bench/memory';
-import { merge, runClosedLoop, type Measured, type Part } from './bench/stats';
+import { merge, runClosedLoop, summarize, type Measured, type Part } from './bench/stats';
 import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
 import { projectRoot } from './lib/stack-definition';
@@ -80,11 +80,12 @@ const skipCatchup = args['skip-catchup'];
 // the machine's load during the run hits both sides alike.
 const rounds = positive('rounds', args.rounds ?? (quick ? '2' : '5'));
 // Every loop is bounded in time as well as in count.
-// Warm-up runs the append path (all w, lists) and the floor's calls until warmupMs or the count:
-// DynamoDB Local's JVM compiles its hot paths during the first thousand or so calls.
+// Warm-up runs the append path (all w, lists) and then the floor's calls, for warmupMs (split) or
+// the count: DynamoDB Local's JVM compiles its hot paths over the first ~1,000 calls (a fresh
+// stack's floor p50 fell from ~32 ms to ~9 ms over its first 750 floor operations here).
 const limits = quick
-  ? { phaseMs: 2_000, lagMs: 3_000, lagSamples: Math.min(samples, 50), fillMs: 12_000, catchupMs: 20_000, warmup: 30, warmupMs: 4_000 }
-  : { phaseMs: 120_000, lagMs: 60_000, lagSamples: Math.min(samples, 300), fillMs: 300_000, catchupMs: 180_000, warmup: 100, warmupMs: 30_000 };
+  ? { phaseMs: 1_500, lagMs: 3_000, lagSamples: Math.min(samples, 50), fillMs: 8_000, catchupMs: 20_000, warmup: 100, warmupMs: 6_000 }
+  : { phaseMs: 120_000, lagMs: 60_000, lagSamples: Math.min(samples, 300), fillMs: 420_000, catchupMs: 180_000, warmup: 100, warmupMs: 30_000 };
 const ports = { awsPort: 4966, httpPort: 3500, lambdaPort: 3502 };
 const startedAt = new Date();
 const loadAtStart = loadavg();
@@ -138,13 +139,13 @@ async function main(): Promise<number> {
     // latency, it barely moves when other work shares the machine.
     const cpu = new CpuAccount(() => stack.roots);
     progress(`warm-up: appends at every w, lists, the floor's calls`);
-    await warmUp(ctx, limits.warmup, maxW, limits.warmupMs);
+    await warmUp(ctx, limits.warmup, maxW, (limits.warmupMs * 2) / 3);
     const floor = await createFloor({ awsEndpoint: stack.awsEndpoint, prefix: 'replog-local', secondaries, msgBytes });
     let sequential: Record<string, Measured>;
     let throughput: Array<Measured & { w: number }>;
     let floorParallel: Measured;
     try {
-      await runClosedLoop(8, limits.warmup * 3, limits.warmupMs / 2, (i) => floor.appendOnce(i));
+      await runClosedLoop(8, limits.warmup * 10, limits.warmupMs / 3, (i) => floor.appendOnce(i));
       // Appends settle (every secondary holds the last id) inside their run: the replication an
       // append causes is part of its cost, and must not spill into the next run's.
       const appendRun = (w: number, clients: number) => async (count: number, timeLimitMs: number) => {
@@ -198,6 +199,24 @@ async function main(): Promise<number> {
     const catchup = skipCatchup ? undefined : await catchUp(ctx, downName, catchupCount, 32, 1, limits.fillMs, limits.catchupMs);
 
     const mem = memory.stop();
+    const stats = await stack.stats();
+    // Inside each measurement: how long serverless-offline says each function ran (the rest of an
+    // append's latency is the emulated API Gateway + Lambda invoke, and the load generator).
+    const handlerMs: Record<string, Record<string, { n: number; p50: number; p99: number }>> = {};
+    for (const [name, windows] of cpu.windows) {
+      const byFn: Record<string, number[]> = {};
+      for (const [fn, ms, at] of stats?.durations ?? []) {
+        if (!windows.some(([from, to]) => at >= from && at <= to + 50)) continue;
+        const key = fn.startsWith('replicate') ? 'replicate' : fn;
+        (byFn[key] ??= []).push(ms);
+      }
+      handlerMs[name] = Object.fromEntries(
+        Object.entries(byFn).map(([fn, v]) => {
+          const sum = summarize(v);
+          return [fn, { n: sum.n, p50: sum.p50, p99: sum.p99 }];
+        }),
+      );
+    }
     const floorResult = { sequential: sequential['floor sequential'] as Measured, parallel: floorParallel, tables: floor.tables, queues: floor.queues };
     const sequentialByW = Array.from({ length: maxW }, (_, k) => ({ w: k + 1, ...(sequential[`append w=${k + 1} sequential`] as Measured) }));
     const computed = ratios({ floor: floorResult, sequential: sequentialByW, throughput, lag, catchup, maxW });
@@ -219,7 +238,8 @@ async function main(): Promise<number> {
       cpuMsPerOp: cpu.perOp(),
       loadavgAtEnd: loadavg(),
       startupSeconds: stack.startupSeconds,
-      repairCopies: (await stack.stats())?.repairCopies,
+      repairCopies: stats?.repairCopies,
+      handlerMs,
     };
     const file = join(resultsDir, `${stamp}.json`);
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n');

@@ -27,6 +27,11 @@ export interface FloorOptions {
   prefix: string;
   secondaries: readonly string[];
   msgBytes: number;
+  /** Talk to DynamoDB / SQS at these endpoints instead of awsEndpoint (e.g. a backend behind the gateway). */
+  dynamoEndpoint?: string;
+  sqsEndpoint?: string;
+  /** Name the copies apart when several floors exist at once. */
+  tag?: string;
 }
 
 const region = 'us-east-1';
@@ -34,10 +39,10 @@ const credentials = { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test', secr
 
 export async function createFloor(o: FloorOptions): Promise<Floor> {
   const requestHandler = { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) };
-  const raw = new DynamoDBClient({ region, endpoint: o.awsEndpoint, credentials, requestHandler });
+  const raw = new DynamoDBClient({ region, endpoint: o.dynamoEndpoint ?? o.awsEndpoint, credentials, requestHandler });
   const dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  const sqs = new SQSClient({ region, endpoint: o.awsEndpoint, credentials, requestHandler });
-  const tag = `${o.prefix}-benchfloor-${process.pid}`;
+  const sqs = new SQSClient({ region, endpoint: o.sqsEndpoint ?? o.awsEndpoint, credentials, requestHandler });
+  const tag = `${o.prefix}-benchfloor-${process.pid}${o.tag ? `-${o.tag}` : ''}`;
   const counterTable = `${tag}-counter`;
   const masterTable = `${tag}-master`;
   const tables: string[] = [];

@@ -99,6 +99,33 @@ export function listeningPids(port: number): number[] {
   return pids;
 }
 
+/** TCP ports `pid` listens on (Linux /proc; empty elsewhere). */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  for (const fd of fds) {
+    try {
+      const m = readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/);
+      if (m) inodes.add(m[1] as string);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (readProc(file) ?? '').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && inodes.has(cols[9] as string)) ports.add(parseInt(cols[1]?.split(':')[1] ?? '', 16));
+    }
+  }
+  return [...ports];
+}
+
 export interface MemoryReport {
   supported: boolean;
   samples: number;
@@ -204,11 +231,15 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string
 /** Adds up CPU per named measurement over its runs, and divides by its operations at the end. */
 export class CpuAccount {
   private readonly totals = new Map<string, { ms: Record<string, number>; ops: number; load: number[] }>();
+  /** When each named measurement ran (epoch ms), to match the stack's own timings to it. */
+  readonly windows = new Map<string, Array<[number, number]>>();
   constructor(private readonly roots: () => readonly number[]) {}
 
   async run<T>(name: string, ops: (result: T) => number, body: () => Promise<T>): Promise<T> {
     const before = cpuSnapshot(this.roots());
+    const from = Date.now();
     const result = await body();
+    this.windows.set(name, [...(this.windows.get(name) ?? []), [from, Date.now()]]);
     const delta = cpuDelta(before, cpuSnapshot(this.roots()));
     const entry = this.totals.get(name) ?? { ms: {}, ops: 0, load: [] };
     for (const [k, v] of Object.entries(delta)) entry.ms[k] = (entry.ms[k] ?? 0) + v;

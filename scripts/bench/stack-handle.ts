@@ -17,8 +17,15 @@ export interface StackHandle {
   logFile?: string;
   startupSeconds?: number;
   /** Counts from the stack's log (embedded only). */
-  stats(): Promise<{ repairCopies: number; logLines: number } | undefined>;
+  stats(): Promise<StackStats | undefined>;
   stop(): Promise<void>;
+}
+
+export interface StackStats {
+  repairCopies: number;
+  logLines: number;
+  /** Each function invocation serverless-offline reported: [function, duration ms, epoch ms seen]. */
+  durations: Array<[string, number, number]>;
 }
 
 export interface EmbeddedOptions {
@@ -105,14 +112,14 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
     }
   };
   const stats = () =>
-    new Promise<{ repairCopies: number; logLines: number } | undefined>((resolve) => {
+    new Promise<StackStats | undefined>((resolve) => {
       if (!host.connected) return resolve(undefined);
       const timer = setTimeout(() => resolve(undefined), 5000);
-      const onMessage = (m: { type: string; repairCopies: number; logLines: number }) => {
+      const onMessage = (m: StackStats & { type: string }) => {
         if (m.type !== 'stats') return;
         clearTimeout(timer);
         host.off('message', onMessage);
-        resolve({ repairCopies: m.repairCopies, logLines: m.logLines });
+        resolve({ repairCopies: m.repairCopies, logLines: m.logLines, durations: m.durations });
       };
       host.on('message', onMessage);
       host.send({ type: 'stats' });

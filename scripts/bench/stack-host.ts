@@ -4,7 +4,7 @@
  * sources that startStack runs in its caller. Talks to the bench over IPC:
  *   host → bench  {type: 'ready', apiUrl, awsEndpoint, externalAws, pids} | {type: 'failed', message}
  *   bench → host  {type: 'stop'}  → stack.stop(), {type: 'stopped'}, exit
- *   bench → host  {type: 'stats'} → {type: 'stats', repairCopies, logLines}
+ *   bench → host  {type: 'stats'} → {type: 'stats', repairCopies, logLines, durations}
  * It also stops the stack if the bench goes away (IPC disconnect) or on SIGINT/SIGTERM.
  */
 import { writeFileSync } from 'node:fs';
@@ -23,8 +23,13 @@ let lines: string[] = [];
 let dropped = 0;
 /** Entries the repair pass copied to secondaries (anti-entropy), counted from the functions' log. */
 let repairCopies = 0;
+/** serverless-offline's "(λ: fn) RequestId: … Duration: X ms" per invocation, with when we saw it. */
+const durations: Array<[fn: string, ms: number, at: number]> = [];
+const DURATION = /\(λ: ([^)]+)\) RequestId: \S+\s+Duration: ([\d.]+) ms/;
 const logFile = {
   write(line: string) {
+    const d = DURATION.exec(line);
+    if (d && durations.length < 500_000) durations.push([d[1] as string, Number(d[2]), Date.now()]);
     if (line.includes('copied missed entries')) repairCopies += Number(line.match(/"copied":(\d+)/)?.[1] ?? 0);
     lines.push(line);
     if (lines.length > 2 * MAX_LINES) {
@@ -59,7 +64,7 @@ function stopAndExit(): Promise<void> {
 
 process.on('message', (m: { type?: string }) => {
   if (m?.type === 'stop') void stopAndExit();
-  if (m?.type === 'stats') send({ type: 'stats', repairCopies, logLines: lines.length + dropped });
+  if (m?.type === 'stats') send({ type: 'stats', repairCopies, logLines: lines.length + dropped, durations });
 });
 process.on('disconnect', () => void stopAndExit());
 process.on('SIGINT', () => void stopAndExit());
