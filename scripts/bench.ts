@@ -196,7 +196,10 @@ async function main(): Promise<number> {
     const lag = await replicationLag(ctx, limits.lagSamples, limits.lagMs);
 
     const downName = secondaries.includes('s2') ? 's2' : (secondaries.at(-1) as string);
-    const catchup = skipCatchup ? undefined : await catchUp(ctx, downName, catchupCount, 32, 1, limits.fillMs, limits.catchupMs);
+    // w=2 while s2 is down: each append waits for s1, so s1 never falls seconds behind (its
+    // heartbeats ride its queue, and a secondary seconds behind reads as Unhealthy; with s2 down
+    // that would cost the quorum and the appends would get 503).
+    const catchup = skipCatchup ? undefined : await catchUp(ctx, downName, catchupCount, 32, Math.min(2, maxW), limits.fillMs, limits.catchupMs);
 
     const mem = memory.stop();
     const stats = await stack.stats();

@@ -1,7 +1,7 @@
 /** The measurements made through the HTTP API: append latency and throughput, replication lag, catch-up. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, Appended, Listed } from './client';
-import { runClosedLoop, summarize, type Summary } from './stats';
+import { summarize, type Summary } from './stats';
 
 export interface Ctx {
   api: ApiClient;
@@ -108,14 +108,47 @@ export async function replicationLag(ctx: Ctx, samples: number, timeLimitMs: num
 
 export interface CatchupResult {
   secondary: string;
+  w: number;
   appends: number;
   appendsFailed: number;
+  /** Answers other than 201 while filling (e.g. 503 read-only while no quorum), with counts. */
+  unexpected?: Record<string, number>;
   fillSeconds: number;
   fillPerSecond: number;
   /** From {"down":false} until the secondary's list shows the master's last id; null if it never did. */
   seconds: number | null;
   targetId: number;
   timedOut: boolean;
+}
+
+/**
+ * Appends until `count` have succeeded (at most 3×count attempts, bounded by `timeLimitMs`). A 503
+ * (read-only: a lagging secondary's heartbeats read as late, and with one secondary down that can
+ * cost the quorum) makes that client pause 250 ms instead of hammering a master that refuses.
+ */
+async function fillUntil(ctx: Ctx, count: number, clients: number, w: number, timeLimitMs: number) {
+  let completed = 0;
+  let attempts = 0;
+  let failed = 0;
+  const unexpected: Record<string, number> = {};
+  const started = performance.now();
+  const deadline = started + timeLimitMs;
+  const loop = async () => {
+    while (completed < count && attempts < 3 * count && performance.now() < deadline) {
+      attempts++;
+      const result = await append(ctx, w).catch((err: Error) => ({ ok: false, status: err.message.slice(0, 80) }));
+      if (result.ok) {
+        completed++;
+        continue;
+      }
+      failed++;
+      const key = result.status ?? 'error';
+      unexpected[key] = (unexpected[key] ?? 0) + 1;
+      if (key === '503') await sleep(250);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, loop));
+  return { completed, failed, unexpected, ms: performance.now() - started };
 }
 
 async function setDown(ctx: Ctx, secondary: string, down: boolean): Promise<void> {
@@ -129,7 +162,7 @@ export async function catchUp(ctx: Ctx, secondary: string, count: number, client
   try {
     // The API promises a secondary honours its faults within 1 s.
     await sleep(1100);
-    const fill = await runClosedLoop(clients, count, fillLimitMs, () => append(ctx, w));
+    const fill = await fillUntil(ctx, count, clients, w, fillLimitMs);
     const targetId = ctx.lastId;
     ctx.log(`catch-up: ${fill.completed} appended in ${(fill.ms / 1000).toFixed(1)} s; ${secondary} up again, waiting for id ${targetId}`);
     const t0 = performance.now();
@@ -147,8 +180,10 @@ export async function catchUp(ctx: Ctx, secondary: string, count: number, client
     await settle(ctx);
     return {
       secondary,
+      w,
       appends: fill.completed,
       appendsFailed: fill.failed,
+      ...(fill.failed > 0 ? { unexpected: fill.unexpected } : {}),
       fillSeconds: Math.round(fill.ms) / 1000,
       fillPerSecond: Math.round((fill.completed / (fill.ms / 1000)) * 10) / 10,
       seconds,

@@ -115,6 +115,8 @@ export interface ProfileSummary {
   busyMs: number;
   byPart: Array<{ part: string; ms: number; share: number }>;
   byOrigin: Array<{ origin: string; ms: number; share: number }>;
+  /** Self time in each function's esbuild bundle (its own code and the SDK bundled into it), by part. */
+  byBundle: Array<{ bundle: string; ms: number; share: number; parts: Record<string, number> }>;
   topFunctions: Array<{ fn: string; origin: string; ms: number; share: number }>;
 }
 
@@ -142,6 +144,13 @@ export function summarizeProfile(file: string, root: string, window?: { fromUs: 
     const id = profile.samples[i] as number;
     self.set(id, (self.get(id) ?? 0) + dt);
   }
+  const bundleOf = (id: number): string | undefined => {
+    let node = byId.get(id);
+    while (node && !node.callFrame.url) node = byId.get(parent.get(node.id) ?? -1);
+    const m = node?.callFrame.url.match(/\.esbuild[^/]*\/\.build\/functions\/([^/]+)\.js$/);
+    return m?.[1];
+  };
+  const bundles = new Map<string, { us: number; parts: Map<string, number> }>();
   const fns = new Map<string, { fn: string; origin: string; us: number }>();
   const origins = new Map<string, number>();
   const parts = new Map<string, number>();
@@ -165,6 +174,13 @@ export function summarizeProfile(file: string, root: string, window?: { fromUs: 
     origins.set(origin, (origins.get(origin) ?? 0) + us);
     const part = partOf(origin);
     parts.set(part, (parts.get(part) ?? 0) + us);
+    const bundle = bundleOf(id);
+    if (bundle) {
+      const b = bundles.get(bundle) ?? { us: 0, parts: new Map<string, number>() };
+      b.us += us;
+      b.parts.set(part, (b.parts.get(part) ?? 0) + us);
+      bundles.set(bundle, b);
+    }
   }
   const busy = total - idle;
   const share = (us: number) => Math.round((us / Math.max(1, busy)) * 1000) / 10;
@@ -175,6 +191,9 @@ export function summarizeProfile(file: string, root: string, window?: { fromUs: 
     busyMs: ms(busy),
     byPart: [...parts].sort((a, b) => b[1] - a[1]).map(([part, us]) => ({ part, ms: ms(us), share: share(us) })),
     byOrigin: [...origins].sort((a, b) => b[1] - a[1]).slice(0, top).map(([origin, us]) => ({ origin, ms: ms(us), share: share(us) })),
+    byBundle: [...bundles]
+      .sort((a, b) => b[1].us - a[1].us)
+      .map(([bundle, b]) => ({ bundle, ms: ms(b.us), share: share(b.us), parts: Object.fromEntries([...b.parts].sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, ms(v)])) })),
     topFunctions: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ fn: f.fn, origin: f.origin, ms: ms(f.us), share: share(f.us) })),
   };
 }
@@ -187,6 +206,13 @@ export function renderSummary(s: ProfileSummary, title: string): string {
   if (rest.length > 0) {
     const ms = Math.round(rest.reduce((a, p) => a + p.ms, 0) * 10) / 10;
     lines.push(`| ${rest.length} more | ${ms} | ${Math.round((ms / Math.max(1, s.busyMs)) * 1000) / 10} |`);
+  }
+  if (s.byBundle.length > 0) {
+    lines.push('', '| function bundle (its code + the SDK bundled in it) | self ms | % of busy | of which |', '|---|---:|---:|---|');
+    for (const b of s.byBundle) {
+      const of = Object.entries(b.parts).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(' · ');
+      lines.push(`| ${b.bundle} | ${b.ms} | ${b.share} | ${of} |`);
+    }
   }
   lines.push('', '| top self-time functions | where | self ms | % |', '|---|---|---:|---:|');
   for (const f of s.topFunctions) lines.push(`| \`${f.fn}\` | ${f.origin} | ${f.ms} | ${f.share} |`);

@@ -104,7 +104,10 @@ function cpuNote(r: Results, name: string): string {
     .filter(([k, v]) => k !== 'loadavg1m' && k !== 'total' && v >= 0.05)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v.toFixed(1)}`);
-  return [handlers, `CPU ms/append ${c.total?.toFixed(1)}: ${parts.join(' · ')}; load ${c.loadavg1m}`].filter(Boolean).join('; ');
+  // serverless-esbuild rebuilds (and offline reloads the handlers) when any .js/.ts file in the
+  // checkout changes: a run that saw one is not comparable.
+  const rebuilt = (c.esbuild ?? 0) >= 1 ? '**esbuild rebuilt during this run**' : '';
+  return [handlers, `CPU ms/append ${c.total?.toFixed(1)}: ${parts.join(' · ')}; load ${c.loadavg1m}`, rebuilt].filter(Boolean).join('; ');
 }
 
 export function renderTable(r: Results): string {
@@ -134,7 +137,7 @@ export function renderTable(r: Results): string {
       '',
       '',
       rate(c.fillPerSecond),
-      `${c.seconds === null ? 'not reached' : `${c.seconds} s`} (appended at ${rate(c.fillPerSecond)}/s, w=1, 32 clients${copies})`,
+      `${c.seconds === null ? 'not reached' : `${c.seconds} s`} (appended at ${rate(c.fillPerSecond)}/s, w=${c.w}, 32 clients${copies}${c.appendsFailed ? `; ${c.appendsFailed} not 201 while filling: ${JSON.stringify(c.unexpected)}` : ''})`,
     );
   }
   const memWho = r.stack.mode === 'embedded' ? 'stack host process (emulator gateway, SQS emulator, event sources) + serverless-offline + DynamoDB Local JVM' : 'processes listening on the API and AWS ports + children';
