@@ -1,6 +1,5 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
-import { putAll } from './batch-write';
 import { getConfig } from '../config';
 
 const { tables } = getConfig();
@@ -21,10 +20,17 @@ export async function recordAck(id: number, node: string): Promise<void> {
   );
 }
 
-/** Records that `node` holds each of `ids` (catch-up writes them in bulk). */
+// Catch-up acks thousands of entries at once; this many conditional writes in flight keeps it
+// quick without a batch write, which could not keep an earlier ack's time.
+const ACK_CONCURRENCY = 32;
+
+/** Records that `node` holds each of `ids`, keeping the time of any ack already written. */
 export async function recordAcks(ids: readonly number[], node: string): Promise<void> {
-  const at = Date.now();
-  await putAll(tables.acks, ids.map((id) => ({ id, node, at })));
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) await recordAck(ids[next++] as number, node);
+  };
+  await Promise.all(Array.from({ length: Math.min(ACK_CONCURRENCY, ids.length) }, worker));
 }
 
 /** The secondaries that have acknowledged entry `id` (consistent read). */
