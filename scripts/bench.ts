@@ -84,7 +84,7 @@ const rounds = positive('rounds', args.rounds ?? (quick ? '2' : '5'));
 // the count: DynamoDB Local's JVM compiles its hot paths over the first ~1,000 calls (a fresh
 // stack's floor p50 fell from ~32 ms to ~9 ms over its first 750 floor operations here).
 const limits = quick
-  ? { phaseMs: 1_500, lagMs: 3_000, lagSamples: Math.min(samples, 50), fillMs: 8_000, catchupMs: 20_000, warmup: 100, warmupMs: 6_000 }
+  ? { phaseMs: 1_500, lagMs: 3_000, lagSamples: Math.min(samples, 50), fillMs: 12_000, catchupMs: 20_000, warmup: 100, warmupMs: 6_000 }
   : { phaseMs: 120_000, lagMs: 60_000, lagSamples: Math.min(samples, 300), fillMs: 420_000, catchupMs: 180_000, warmup: 100, warmupMs: 30_000 };
 const ports = { awsPort: 4966, httpPort: 3500, lambdaPort: 3502 };
 const startedAt = new Date();
