@@ -32,6 +32,8 @@ const usage = `usage: npm run bench -- [options]
   --quick              the whole run in about a minute
   --url URL --aws URL  measure a stack already running instead of starting one
   --cpu-prof DIR       write CPU profiles of the embedded stack's node processes to DIR
+  --stack-env K=V      extra environment for the embedded stack's functions (repeatable), e.g.
+                       REPLOG_LOG_LEVEL=WARN, to measure what a setting changes
   --help`;
 
 const { values: args } = parseArgs({
@@ -47,6 +49,7 @@ const { values: args } = parseArgs({
     url: { type: 'string' },
     aws: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'stack-env': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -76,6 +79,16 @@ const msgBytes = positive('size', args.size);
 const concurrency = args.concurrency.split(',').map((c) => positive('concurrency', c.trim()));
 const catchupCount = positive('catchup', args.catchup ?? (quick ? '1000' : '10000'));
 const skipCatchup = args['skip-catchup'];
+const stackEnv = Object.fromEntries(
+  (args['stack-env'] ?? []).map((kv) => {
+    const at = kv.indexOf('=');
+    if (at <= 0) {
+      console.error(`--stack-env takes KEY=VALUE, got "${kv}"\n${usage}`);
+      process.exit(2);
+    }
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 // The floor and the appends its ratios compare it with run in alternating rounds, so a change in
 // the machine's load during the run hits both sides alike.
 const rounds = positive('rounds', args.rounds ?? (quick ? '2' : '5'));
@@ -110,7 +123,7 @@ async function main(): Promise<number> {
     stack =
       args.url && args.aws
         ? externalStack(args.url, args.aws)
-        : await startEmbedded({ ports, secondaries: args.secondaries, logFile: join(resultsDir, `${stamp}.stack.log`), cpuProfDir: args['cpu-prof'] });
+        : await startEmbedded({ ports, secondaries: args.secondaries, logFile: join(resultsDir, `${stamp}.stack.log`), cpuProfDir: args['cpu-prof'], env: stackEnv });
   } catch (err) {
     console.error(`bench: the stack failed to start: ${(err as Error).message}`);
     return 1;
@@ -231,7 +244,7 @@ async function main(): Promise<number> {
       stack: stack.embedded
         ? { mode: 'embedded', apiUrl: stack.apiUrl, awsEndpoint: stack.awsEndpoint, note: 'started by the bench in a child process (scripts/bench/stack-host.ts)' }
         : { mode: 'external', apiUrl: stack.apiUrl, awsEndpoint: stack.awsEndpoint },
-      options: { quick, samples, msgBytes, secondaries, concurrency, rounds, catchup: skipCatchup ? null : catchupCount, limits },
+      options: { quick, samples, msgBytes, secondaries, concurrency, rounds, catchup: skipCatchup ? null : catchupCount, limits, stackEnv },
       floor: floorResult,
       append: { sequential: sequentialByW, throughput },
       lag,
