@@ -77,19 +77,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const apiUrl = `http://localhost:${httpPort}`;
   const awsEndpoint = `http://localhost:${awsPort}`;
   const started = Date.now();
-  const cleanups: Array<() => Promise<void>> = [];
   const pids: number[] = [];
 
+  // What was started, stopped in this order: the consumers, then the functions, then the
+  // emulators they call (so nothing runs against an emulator that is gone), then the lock.
+  const running: { sources?: EventSources; offline?: Child; cloud?: LocalCloud; lockFile?: string } = {};
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: Error) => log(`stop: ${err.message}`, 'stack'));
-    cleanups.length = 0;
+    const { sources, offline, cloud, lockFile } = running;
+    for (const key of Object.keys(running)) delete running[key as keyof typeof running];
+    const steps = [() => sources?.stop(), () => offline?.stop(), () => cloud?.stop(), async () => lockFile && rmSync(lockFile, { force: true })];
+    for (const step of steps) await Promise.resolve(step()).catch((err: Error) => log(`stop: ${err.message}`, 'stack'));
   };
 
   try {
     if (options.lockFile) {
       claimLock(options.lockFile, apiUrl);
-      const lockFile = options.lockFile;
-      cleanups.push(async () => rmSync(lockFile, { force: true }));
+      running.lockFile = options.lockFile;
     }
     if (await answers(`http://127.0.0.1:${httpPort}/`)) {
       throw new StackStartError(`port ${httpPort} is in use — is another replog (or another server) running? Set REPLOG_HTTP_PORT to use another port.`);
@@ -118,7 +121,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onLine: (line) => log(line, 'functions'),
     });
     pids.push(offline.pid);
-    cleanups.push(() => offline.stop());
+    running.offline = offline;
     const definitionRead = readStackDefinition(stage, env);
     definitionRead.catch(() => undefined);
     const externalAws = await answers(`${awsEndpoint}/_localstack/health`);
@@ -127,7 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     } else {
       const cloud: LocalCloud = await startLocalCloud({ port: awsPort, region, log: (line) => log(line, 'stack') });
       pids.push(...cloud.pids);
-      cleanups.push(() => cloud.stop());
+      running.cloud = cloud;
     }
     const definition = await definitionRead;
     const created = await createResources({ endpoint: awsEndpoint, region }, definition.resources);
@@ -153,7 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }),
       log: (entry) => log(JSON.stringify({ source: 'event-source', ...entry }), 'stack'),
     });
-    cleanups.push(() => sources.stop());
+    running.sources = sources;
     // serverless-offline runs `schedule` events itself, but only from the next minute on: start
     // each scheduled function once now (heartbeats would otherwise be a minute late).
     await Promise.all(definition.scheduledFunctions.map((name) => kick(`http://127.0.0.1:${lambdaPort}`, name)));
