@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { listAckingNodes } from './adapters/acks';
+import { ackingNodesOf } from './adapters/acks';
 import { getConfig } from './config';
 import { pollIntervals } from './backoff';
+import { logger } from './logger';
 import { countHolders, isWriteConcernMet } from './write-concern';
 
 export interface WaitOutcome {
@@ -10,24 +10,74 @@ export interface WaitOutcome {
   met: boolean;
 }
 
-/** Current number of nodes holding entry `id` (master + acked secondaries). */
-export async function countAcks(id: number): Promise<number> {
-  return countHolders(await listAckingNodes(id), getConfig().secondaries);
+interface Waiter {
+  id: number;
+  w: number;
+  deadline: number;
+  intervals: Generator<number, never>;
+  nextPollAt: number;
+  lastAcks: number;
+  resolve(outcome: WaitOutcome): void;
+}
+
+// Every wait in this container shares one poller: each tick reads the acks of all entries due
+// for a look in one batch, instead of one query per waiting append. Each waiter keeps its own
+// schedule (fast at first, then backing off) and its own deadline, so appends never wait on
+// each other; a stuck w=3 append only costs a key in the next batch.
+const waiters = new Set<Waiter>();
+let timer: NodeJS.Timeout | undefined;
+let timerAt = Infinity;
+let polling = false;
+
+function schedule(): void {
+  if (polling || waiters.size === 0) return;
+  let at = Infinity;
+  for (const w of waiters) at = Math.min(at, w.nextPollAt);
+  if (timer && at >= timerAt) return;
+  clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(() => void poll(), Math.max(0, at - Date.now()));
+}
+
+async function poll(): Promise<void> {
+  timer = undefined;
+  timerAt = Infinity;
+  polling = true;
+  try {
+    const due = [...waiters].filter((w) => w.nextPollAt <= Date.now());
+    let acked: Map<number, string[]> | undefined;
+    try {
+      acked = await ackingNodesOf([...new Set(due.map((w) => w.id))], getConfig().secondaries);
+    } catch (err) {
+      logger.warn('reading acks failed; will poll again', { error: err as Error });
+    }
+    const now = Date.now();
+    for (const waiter of due) {
+      if (acked) waiter.lastAcks = countHolders(acked.get(waiter.id) ?? [], getConfig().secondaries);
+      const met = isWriteConcernMet(waiter.w, waiter.lastAcks);
+      if (met || now >= waiter.deadline) {
+        waiters.delete(waiter);
+        waiter.resolve({ acks: waiter.lastAcks, met });
+      } else {
+        waiter.nextPollAt = Math.min(waiter.deadline, now + waiter.intervals.next().value);
+      }
+    }
+  } finally {
+    polling = false;
+    schedule();
+  }
 }
 
 /**
- * Polls ack records until `w` nodes hold entry `id` or `timeoutMs` passes. Each append waits on
- * its own records only, so a stuck w=3 append never delays any other request.
+ * Resolves once `w` nodes hold entry `id`, or after `timeoutMs` with what was held then. Ack
+ * records are read consistently; the first look comes a few milliseconds after the jobs left.
  */
-export async function waitForWriteConcern(id: number, w: number, timeoutMs: number): Promise<WaitOutcome> {
-  if (w <= 1) return { acks: w === 1 ? 1 : await countAcks(id), met: true };
-  const deadline = Date.now() + timeoutMs;
-  const intervals = pollIntervals();
-  for (;;) {
-    const acks = await countAcks(id);
-    if (isWriteConcernMet(w, acks)) return { acks, met: true };
-    const left = deadline - Date.now();
-    if (left <= 0) return { acks, met: false };
-    await sleep(Math.min(intervals.next().value, left));
-  }
+export function waitForWriteConcern(id: number, w: number, timeoutMs: number): Promise<WaitOutcome> {
+  if (w <= 1) return Promise.resolve({ acks: 1, met: true });
+  return new Promise((resolve) => {
+    const intervals = pollIntervals();
+    const now = Date.now();
+    waiters.add({ id, w, deadline: now + timeoutMs, intervals, nextPollAt: now + intervals.next().value, lastAcks: 1, resolve });
+    schedule();
+  });
 }

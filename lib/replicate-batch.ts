@@ -11,8 +11,8 @@ import { receiveHeartbeat } from './heartbeat';
 
 /** Stored ids whose predecessor this secondary does not hold yet (checked after acking). */
 async function findGaps(secondary: string, storedIds: number[]): Promise<number[]> {
-  const inBatch = new Set(storedIds);
-  const candidates = storedIds.filter((id) => id > 0 && !inBatch.has(id - 1));
+  const known = rememberStored(secondary, storedIds);
+  const candidates = storedIds.filter((id) => id > 0 && !known.has(id - 1));
   const table = secondaryTable(secondary);
   const present = await Promise.all(candidates.map(async (id) => (await table.get(id - 1)) !== undefined));
   return candidates.filter((_, i) => !present[i]).map((id) => id - 1);
@@ -54,6 +54,23 @@ async function replicateRecord(record: SQSRecord): Promise<Outcome> {
     );
     return { ok: false };
   }
+}
+
+// Ids this container stored lately, per secondary: a job whose predecessor is among them has no
+// gap behind it, so the table need not be asked (under load that is nearly every job).
+const RECENT_IDS = 4096;
+const recentlyStored = new Map<string, { ids: Set<number>; order: number[] }>();
+
+function rememberStored(secondary: string, ids: number[]): Set<number> {
+  let recent = recentlyStored.get(secondary);
+  // Storing an id again means the table lost it (emptied or replaced): forget what we knew.
+  if (!recent || ids.some((id) => recent?.ids.has(id))) recentlyStored.set(secondary, (recent = { ids: new Set(), order: [] }));
+  for (const id of ids) {
+    recent.ids.add(id);
+    recent.order.push(id);
+  }
+  while (recent.order.length > RECENT_IDS) recent.ids.delete(recent.order.shift() as number);
+  return recent.ids;
 }
 
 async function reportGaps(outcomes: Outcome[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { getConfig } from '../config';
 
@@ -33,16 +33,24 @@ export async function recordAcks(ids: readonly number[], node: string): Promise<
   await Promise.all(Array.from({ length: Math.min(ACK_CONCURRENCY, ids.length) }, worker));
 }
 
-/** The secondaries that have acknowledged entry `id` (consistent read). */
-export async function listAckingNodes(id: number): Promise<string[]> {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: tables.acks,
-      KeyConditionExpression: 'id = :id',
-      ExpressionAttributeValues: { ':id': id },
-      ProjectionExpression: 'node',
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []).map((item) => String(item.node));
+const BATCH_GET_KEYS = 100; // DynamoDB's BatchGetItem limit
+
+/**
+ * Which of `nodes` have acknowledged each of `ids`, in one consistent BatchGetItem per 100 keys:
+ * every append waiting in this container is served by one read per poll.
+ */
+export async function ackingNodesOf(ids: readonly number[], nodes: readonly string[]): Promise<Map<number, string[]>> {
+  const acked = new Map<number, string[]>(ids.map((id) => [id, []]));
+  const keys = ids.flatMap((id) => nodes.map((node) => ({ id, node })));
+  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
+    let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_KEYS);
+    while (pending.length > 0) {
+      const out = await dynamo.send(
+        new BatchGetCommand({ RequestItems: { [tables.acks]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'id, #node', ExpressionAttributeNames: { '#node': 'node' } } } }),
+      );
+      for (const item of out.Responses?.[tables.acks] ?? []) acked.get(Number(item.id))?.push(String(item.node));
+      pending = (out.UnprocessedKeys?.[tables.acks]?.Keys ?? []) as Record<string, unknown>[];
+    }
+  }
+  return acked;
 }

@@ -123,7 +123,7 @@ function grants(settings) {
     append: [
       [[ids.counterTable], ['dynamodb:UpdateItem']],
       [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
-      [[ids.ackTable], ['dynamodb:Query']],
+      [[ids.ackTable], ['dynamodb:BatchGetItem']],
       [[ids.controlTable], [...TABLE_READ, ...TABLE_WRITE, 'dynamodb:DeleteItem']],
       [allQueues, ['sqs:SendMessage']],
     ],
@@ -137,7 +137,7 @@ function grants(settings) {
     ],
     wait: [
       [[ids.masterTable], ['dynamodb:GetItem']],
-      [[ids.ackTable], ['dynamodb:Query']],
+      [[ids.ackTable], ['dynamodb:BatchGetItem']],
     ],
     adminFaults: [[[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:PutItem']]],
     health: [
