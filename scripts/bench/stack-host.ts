@@ -30,7 +30,8 @@ const logFile = {
   write(line: string) {
     const d = DURATION.exec(line);
     if (d && durations.length < 500_000) durations.push([d[1] as string, Number(d[2]), Date.now()]);
-    if (line.includes('copied missed entries')) repairCopies += Number(line.match(/"copied":(\d+)/)?.[1] ?? 0);
+    // The repair pass's anti-entropy and the catch-up of a secondary that came back both log "copied".
+    if (line.includes('copied missed entries') || line.includes('caught up a secondary')) repairCopies += Number(line.match(/"copied":(\d+)/)?.[1] ?? 0);
     lines.push(line);
     if (lines.length > 2 * MAX_LINES) {
       dropped += lines.length - MAX_LINES;
