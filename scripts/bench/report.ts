@@ -131,7 +131,7 @@ export function renderTable(r: Results): string {
   for (const [s, sum] of Object.entries(r.lag.bySecondary)) row(`  … on ${s}`, ms(sum.p50), ms(sum.p99), '', '');
   if (r.catchup) {
     const c = r.catchup;
-    const copies = r.repairCopies ? `; ${r.repairCopies} entries copied from the master by repair/catch-up` : '';
+    const copies = r.repairCopies ? `; ${r.repairCopies} entries copied from the master by repair/catch-up during the run` : '';
     row(
       `catch-up: ${c.secondary} down for ${c.appends} appends, up → last id listed`,
       '',
