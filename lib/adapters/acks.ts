@@ -1,5 +1,6 @@
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
+import { putAll } from './batch-write';
 import { getConfig } from '../config';
 
 const { tables } = getConfig();
@@ -20,17 +21,16 @@ export async function recordAck(id: number, node: string): Promise<void> {
   );
 }
 
-// Catch-up acks thousands of entries at once; this many conditional writes in flight keeps it
-// quick without a batch write, which could not keep an earlier ack's time.
-const ACK_CONCURRENCY = 32;
-
-/** Records that `node` holds each of `ids`, keeping the time of any ack already written. */
+/**
+ * Records that `node` holds each of `ids` (catch-up acks thousands at once): a batch read finds
+ * the acks already written, and only the missing ones are batch-written, so an earlier ack keeps
+ * its time (a job acking in the instant between the two can see its time moved by milliseconds).
+ */
 export async function recordAcks(ids: readonly number[], node: string): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) await recordAck(ids[next++] as number, node);
-  };
-  await Promise.all(Array.from({ length: Math.min(ACK_CONCURRENCY, ids.length) }, worker));
+  const acked = await ackingNodesOf(ids, [node]);
+  const at = Date.now();
+  const missing = ids.filter((id) => (acked.get(id) ?? []).length === 0);
+  await putAll(tables.acks, missing.map((id) => ({ id, node, at })));
 }
 
 const BATCH_GET_KEYS = 100; // DynamoDB's BatchGetItem limit

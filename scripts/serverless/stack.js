@@ -168,7 +168,7 @@ function grants(settings) {
   table.repair = [
     [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
     [allSecondaryTables, [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']],
-    [[ids.ackTable], ['dynamodb:UpdateItem']],
+    [[ids.ackTable], ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem']],
     [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     [allQueues, ['sqs:SendMessage']],
     [[ids.repairQueue], consume],
