@@ -1,4 +1,5 @@
 import { recordAcks } from './adapters/acks';
+import { takeLease } from './adapters/control-table';
 import { masterTable } from './adapters/master-table';
 import { secondaryTable } from './adapters/secondary-table';
 import { currentFaults } from './fault-injection';
@@ -15,6 +16,18 @@ import { MAX_PAGE } from './validation';
  */
 export async function catchUp(secondary: string, graceMs = 0, now = Date.now()): Promise<number> {
   if ((await currentFaults(secondary)).down) return 0;
+  // Requests come in bunches (every heartbeat of a returning secondary, repair passes): one
+  // copier per secondary at a time; the others have nothing left to do.
+  const release = await takeLease(`catch-up#${secondary}`, 60_000);
+  if (!release) return 0;
+  try {
+    return await copyMissing(secondary, graceMs, now);
+  } finally {
+    await release();
+  }
+}
+
+async function copyMissing(secondary: string, graceMs: number, now: number): Promise<number> {
   const table = secondaryTable(secondary);
   const masterApplied = await appliedPrefix('master', masterTable);
   let after = await appliedPrefix(secondary, table);

@@ -133,3 +133,29 @@ export async function markHeartbeatsStarted(at: number): Promise<void> {
     if (!isConditionFailure(err)) throw err;
   }
 }
+
+/**
+ * Takes a short lease named `name` unless someone holds it: one catch-up per secondary at a time
+ * (several requests for it arrive together). Returns a release function, or undefined if taken.
+ */
+export async function takeLease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+  const now = Date.now();
+  const pk = `lease#${name}`;
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName,
+        Item: { pk, until: now + ttlMs, expiresAt: Math.ceil((now + ttlMs) / 1000) + 60 },
+        ConditionExpression: 'attribute_not_exists(pk) OR #until < :now',
+        ExpressionAttributeNames: { '#until': 'until' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) return undefined;
+    throw err;
+  }
+  return async () => {
+    await dynamo.send(new DeleteCommand({ TableName, Key: { pk } }));
+  };
+}

@@ -169,7 +169,7 @@ function grants(settings) {
     [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
     [allSecondaryTables, [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']],
     [[ids.ackTable], ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem']],
-    [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+    [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']],
     [allQueues, ['sqs:SendMessage']],
     [[ids.repairQueue], consume],
   ];
