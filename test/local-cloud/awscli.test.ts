@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
+import { useLocalCloud } from "../support/local-cloud";
 import { execFile, spawnSync } from "node:child_process";
-import { startLocalCloud, type LocalCloud } from "../../scripts/local-cloud/index.js";
 
 /**
  * The `aws` CLIs to test. Debian's awscli 2.9 (`apt-get install awscli`) speaks SQS's query
@@ -19,15 +19,7 @@ function findAwsClis(): Array<{ command: string; version: string }> {
 }
 
 const clis = findAwsClis();
-let cloud: LocalCloud;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ port: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await cloud?.stop();
-}, 20_000);
+const cloud = useLocalCloud();
 
 interface CliResult {
   code: number;
@@ -51,7 +43,7 @@ function runAws(command: string, args: string[]): Promise<CliResult> {
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
   return new Promise((resolve) => {
-    execFile(command, ["--endpoint-url", `http://localhost:${cloud.port}`, "--output", "json", ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(command, ["--endpoint-url", `http://localhost:${cloud().port}`, "--output", "json", ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -80,7 +72,7 @@ describe.each(clis)("$version", ({ command, version }) => {
   const suffix = version.replace(/[^0-9]/g, "").slice(0, 6);
   const queueName = `cli-${suffix}`;
   const aws = <T>(...args: string[]): Promise<T> => awsJson<T>(command, args);
-  const queueUrl = (): string => `http://localhost:${cloud.port}/000000000000/${queueName}`;
+  const queueUrl = (): string => `http://localhost:${cloud().port}/000000000000/${queueName}`;
 
   it("creates a queue with attributes and lists it", async () => {
     const created = await aws<{ QueueUrl: string }>("sqs", "create-queue", "--queue-name", queueName, "--attributes", "VisibilityTimeout=45,DelaySeconds=0");

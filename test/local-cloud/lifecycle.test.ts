@@ -1,20 +1,13 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
+import { useLocalCloud } from "../support/local-cloud";
 import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startLocalCloud, type LocalCloud } from "../../scripts/local-cloud/index.js";
+import { startLocalCloud } from "../../scripts/local-cloud/index.js";
 
-let cloud: LocalCloud;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ port: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await cloud?.stop();
-}, 20_000);
+const cloud = useLocalCloud();
 
 function isAlive(pid: number): boolean {
   try {
@@ -43,14 +36,14 @@ async function withPath<T>(files: Record<string, string>, fn: () => Promise<T>):
 }
 
 function post(body: string, headers: Record<string, string>, urlPath = "/"): Promise<Response> {
-  return fetch(`${cloud.endpoint}${urlPath}`, { method: "POST", headers, body });
+  return fetch(`${cloud().endpoint}${urlPath}`, { method: "POST", headers, body });
 }
 
 const FORM = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
 
 describe("gateway routing", () => {
   it("answers LocalStack's health path", async () => {
-    const res = await fetch(`${cloud.endpoint}/_localstack/health`);
+    const res = await fetch(`${cloud().endpoint}/_localstack/health`);
 
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ services: { dynamodb: "running", sqs: "running" }, edition: "replog-embedded" });
@@ -105,8 +98,8 @@ describe("startup failures are plain messages", () => {
   it("reports a port in use without starting Java", async () => {
     const startedAt = Date.now();
 
-    await expect(startLocalCloud({ port: cloud.port })).rejects.toThrow(
-      `port ${cloud.port} is in use — is LocalStack or another replog already running?`,
+    await expect(startLocalCloud({ port: cloud().port })).rejects.toThrow(
+      `port ${cloud().port} is in use — is LocalStack or another replog already running?`,
     );
     expect(Date.now() - startedAt).toBeLessThan(1000);
   });
@@ -150,12 +143,12 @@ describe("module loading", () => {
 
 describe("stop", () => {
   it("ends the JVM it started, by PID, and frees the port", async () => {
-    const [pid] = cloud.pids;
+    const [pid] = cloud().pids;
     expect(pid !== undefined && isAlive(pid)).toBe(true);
 
-    await cloud.stop();
+    await cloud().stop();
 
     expect(isAlive(pid as number)).toBe(false);
-    await expect(fetch(`${cloud.endpoint}/_localstack/health`)).rejects.toThrow();
+    await expect(fetch(`${cloud().endpoint}/_localstack/health`)).rejects.toThrow();
   });
 });

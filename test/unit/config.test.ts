@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ConfigError } from '../../lib/errors';
 import { loadConfig } from '../../lib/config';
+import { thrownBy } from '../support/thrown';
 
 type Env = Record<string, string | undefined>;
 
@@ -24,15 +25,6 @@ function completeEnv(overrides: Env = {}): Env {
   };
 }
 
-/** Runs `act` and returns what it threw, failing the test if it returned normally. */
-function thrownBy(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, but the call returned normally');
-}
 
 /** Asserts loadConfig refuses `env` with a ConfigError whose message matches `message`. */
 function refused(env: Env, message: RegExp): void {

@@ -2,16 +2,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { BadRequestError } from '../../lib/errors';
 import { applyFaultsPatch, NO_FAULTS, parseFaultsPatch, type Faults } from '../../lib/faults';
+import { thrownBy } from '../support/thrown';
 
-/** Runs `act` and returns what it threw, failing the test if it returned normally. */
-function thrownBy(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, but the call returned normally');
-}
 
 /** Asserts the body is refused with a 400 whose message matches `message`. */
 function badRequest(body: string | null, message: RegExp): void {

@@ -2,19 +2,11 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { BadRequestError, PayloadTooLargeError, ReplogError } from '../../lib/errors';
 import { MAX_PAGE, parseAppendRequest, parseMessageId, parsePaging, type AppendLimits } from '../../lib/validation';
+import { thrownBy } from '../support/thrown';
 
 /** Two secondaries (w may be 1..3) and a small limit so byte-boundary cases stay readable. */
 const LIMITS: AppendLimits = { secondaries: 2, maxMsgBytes: 12 };
 
-/** Runs `act` and returns what it threw, failing the test if it returned normally. */
-function thrownBy(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error, but the call returned normally');
-}
 
 /** Asserts `act` throws exactly `type` with `status` and a message matching `message`. */
 function expectRejected(act: () => unknown, type: typeof BadRequestError | typeof PayloadTooLargeError, status: number, message: RegExp): void {
