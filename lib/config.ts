@@ -1,4 +1,4 @@
-import { ConfigError } from './errors';
+import { ConfigError, NotFoundError } from './errors';
 import type { HeartbeatPolicy } from './health';
 
 export interface Config {
@@ -114,6 +114,12 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= loadConfig();
   return cached;
+}
+
+/** Throws the 404 for a secondary name that is not configured. */
+export function assertKnownSecondary(name: string): void {
+  const { secondaries } = getConfig();
+  if (!secondaries.includes(name)) throw new NotFoundError(`no secondary named "${name}"; configured: ${secondaries.join(', ')}`);
 }
 
 /** The secondary whose replicate queue has this ARN (the queue name is the URL's last segment). */

@@ -1,18 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFaults, writeFaults } from './adapters/control-table';
-import { getConfig } from './config';
-import { NotFoundError, UnavailableError } from './errors';
+import { assertKnownSecondary, getConfig } from './config';
+import { UnavailableError } from './errors';
 import { applyFaultsPatch, type Faults } from './faults';
 
 // Each container re-reads a secondary's faults at most this often (REPLOG_FAULTS_CACHE_MS,
 // default 500): a PUT takes effect within it, well inside the 1 s the API promises.
 const CACHE_MS = getConfig().faultsCacheMs;
 const cache = new Map<string, { faults: Faults; readAt: number }>();
-
-export function requireSecondary(name: string): void {
-  const { secondaries } = getConfig();
-  if (!secondaries.includes(name)) throw new NotFoundError(`no secondary named "${name}"; configured: ${secondaries.join(', ')}`);
-}
 
 /** The faults in force for `secondary`, as this container last read them (≤ 0.5 s old). */
 export async function currentFaults(secondary: string): Promise<Faults> {
@@ -24,7 +19,7 @@ export async function currentFaults(secondary: string): Promise<Faults> {
 }
 
 export async function updateFaults(secondary: string, patch: Partial<Faults>): Promise<Faults> {
-  requireSecondary(secondary);
+  assertKnownSecondary(secondary);
   const next = applyFaultsPatch(await readFaults(secondary), patch);
   await writeFaults(secondary, next);
   cache.set(secondary, { faults: next, readAt: Date.now() });
@@ -32,7 +27,7 @@ export async function updateFaults(secondary: string, patch: Partial<Faults>): P
 }
 
 export async function getFaults(secondary: string): Promise<Faults> {
-  requireSecondary(secondary);
+  assertKnownSecondary(secondary);
   return readFaults(secondary);
 }
 

@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { getConfig } from '../config';
 
@@ -19,8 +19,3 @@ export async function takeNextId(): Promise<number> {
   return Number(out.Attributes?.taken) - 1;
 }
 
-/** How many ids have been taken so far (the next id to be handed out). */
-export async function readTakenCount(): Promise<number> {
-  const out = await dynamo.send(new GetCommand({ TableName: tables.counter, Key: KEY, ConsistentRead: true }));
-  return Number(out.Item?.taken ?? 0);
-}

@@ -6,7 +6,7 @@ import type { ReplicateJob } from '../log-entry';
 const { queueUrls, secondaries, repairQueueUrl } = getConfig();
 
 /** Enqueues the job for one secondary. */
-export async function sendReplicateJob(secondary: string, job: ReplicateJob): Promise<void> {
+async function sendReplicateJob(secondary: string, job: ReplicateJob): Promise<void> {
   const QueueUrl = queueUrls[secondary];
   if (!QueueUrl) throw new Error(`no replicate queue for secondary "${secondary}"`);
   await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(job) }));

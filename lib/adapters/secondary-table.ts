@@ -1,5 +1,4 @@
-import { getConfig } from '../config';
-import { NotFoundError } from '../errors';
+import { assertKnownSecondary, getConfig } from '../config';
 import { logTable, type LogTable } from './log-table';
 
 const { tables } = getConfig();
@@ -7,7 +6,6 @@ const bySecondary = new Map<string, LogTable>(Object.entries(tables.secondaries)
 
 /** The log table of one secondary; NotFoundError for a name that is not configured. */
 export function secondaryTable(name: string): LogTable {
-  const table = bySecondary.get(name);
-  if (!table) throw new NotFoundError(`no secondary named "${name}"; configured: ${[...bySecondary.keys()].join(', ')}`);
-  return table;
+  assertKnownSecondary(name);
+  return bySecondary.get(name) as LogTable;
 }
