@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './clients';
+import { unlessConditionFails } from './conditional-write';
 import { getConfig } from '../config';
 import { NO_FAULTS, type Faults } from '../faults';
 
@@ -14,10 +14,6 @@ async function getItem(pk: string): Promise<Record<string, unknown> | undefined>
   return out.Item;
 }
 
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException;
-}
-
 /** Highest id of `node`'s gap-free prefix as last recorded, -1 when nothing is applied. */
 export async function readAppliedPrefix(node: string): Promise<number> {
   const item = await getItem(`prefix#${node}`);
@@ -26,8 +22,8 @@ export async function readAppliedPrefix(node: string): Promise<number> {
 
 /** Raises the recorded prefix of `node` to `applied`; never lowers it (concurrent readers race here). */
 export async function raiseAppliedPrefix(node: string, applied: number): Promise<void> {
-  try {
-    await dynamo.send(
+  await unlessConditionFails(() =>
+    dynamo.send(
       new UpdateCommand({
         TableName,
         Key: { pk: `prefix#${node}` },
@@ -35,10 +31,8 @@ export async function raiseAppliedPrefix(node: string, applied: number): Promise
         ConditionExpression: 'attribute_not_exists(applied) OR applied < :applied',
         ExpressionAttributeValues: { ':applied': applied },
       }),
-    );
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-  }
+    ),
+  );
 }
 
 export interface IdempotencyRecord {
@@ -55,21 +49,19 @@ const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
  */
 export async function bindIdempotencyKey(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord> {
   const pk = `idem#${key}`;
-  try {
-    await dynamo.send(
+  const bound = await unlessConditionFails(() =>
+    dynamo.send(
       new PutCommand({
         TableName,
         Item: { pk, ...record, expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return record;
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-    const existing = await findIdempotencyKey(key);
-    if (!existing) throw err;
-    return existing;
-  }
+    ),
+  );
+  if (bound) return record;
+  const existing = await findIdempotencyKey(key);
+  if (!existing) throw new Error(`Idempotency-Key ${key} was bound and released while binding; retry`);
+  return existing;
 }
 
 export async function findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined> {
@@ -99,8 +91,8 @@ export async function writeFaults(secondary: string, faults: Faults): Promise<vo
  * returns the previously recorded beat (undefined if none, or if this one is not newer).
  */
 export async function recordHeartbeat(secondary: string, sentAt: number): Promise<{ recorded: boolean; previous?: number }> {
-  try {
-    const out = await dynamo.send(
+  const out = await unlessConditionFails(() =>
+    dynamo.send(
       new UpdateCommand({
         TableName,
         Key: { pk: `hb#${secondary}` },
@@ -109,13 +101,11 @@ export async function recordHeartbeat(secondary: string, sentAt: number): Promis
         ExpressionAttributeValues: { ':beat': sentAt },
         ReturnValues: 'ALL_OLD',
       }),
-    );
-    const previous = out.Attributes?.lastBeat;
-    return { recorded: true, ...(typeof previous === 'number' ? { previous } : {}) };
-  } catch (err) {
-    if (isConditionFailure(err)) return { recorded: false };
-    throw err;
-  }
+    ),
+  );
+  if (!out) return { recorded: false };
+  const previous = out.Attributes?.lastBeat;
+  return { recorded: true, ...(typeof previous === 'number' ? { previous } : {}) };
 }
 
 /** Last recorded heartbeat of each secondary (undefined: never), and since when beats are sent. */
@@ -127,11 +117,9 @@ export async function readHeartbeats(secondaries: readonly string[]): Promise<{ 
 
 /** Notes when heartbeats were first sent: a secondary never heard from since is judged by it. */
 export async function markHeartbeatsStarted(at: number): Promise<void> {
-  try {
-    await dynamo.send(new PutCommand({ TableName, Item: { pk: 'hb-sender', startedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' }));
-  } catch (err) {
-    if (!isConditionFailure(err)) throw err;
-  }
+  await unlessConditionFails(() =>
+    dynamo.send(new PutCommand({ TableName, Item: { pk: 'hb-sender', startedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
 }
 
 /**
@@ -141,8 +129,8 @@ export async function markHeartbeatsStarted(at: number): Promise<void> {
 export async function takeLease(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
   const now = Date.now();
   const pk = `lease#${name}`;
-  try {
-    await dynamo.send(
+  const taken = await unlessConditionFails(() =>
+    dynamo.send(
       new PutCommand({
         TableName,
         Item: { pk, until: now + ttlMs, expiresAt: Math.ceil((now + ttlMs) / 1000) + 60 },
@@ -150,11 +138,9 @@ export async function takeLease(name: string, ttlMs: number): Promise<(() => Pro
         ExpressionAttributeNames: { '#until': 'until' },
         ExpressionAttributeValues: { ':now': now },
       }),
-    );
-  } catch (err) {
-    if (isConditionFailure(err)) return undefined;
-    throw err;
-  }
+    ),
+  );
+  if (!taken) return undefined;
   return async () => {
     await dynamo.send(new DeleteCommand({ TableName, Key: { pk } }));
   };

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './clients';
+import { unlessConditionFails } from './conditional-write';
 import { putAll } from './batch-write';
 import type { LogEntry } from '../log-entry';
 
@@ -39,19 +39,16 @@ export interface LogTable {
 export function logTable(tableName: string): LogTable {
   return {
     async putIfAbsent(entry) {
-      try {
-        await dynamo.send(
+      const stored = await unlessConditionFails(() =>
+        dynamo.send(
           new PutCommand({
             TableName: tableName,
             Item: { log: PARTITION, ...entry, at: Date.now() },
             ConditionExpression: 'attribute_not_exists(id)',
           }),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
+        ),
+      );
+      return stored !== undefined;
     },
     async putCopies(entries) {
       const at = Date.now();
