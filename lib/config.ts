@@ -56,9 +56,9 @@ function heartbeatPolicy(env: Env): HeartbeatPolicy {
   return policy;
 }
 
-// A replicate job is {"id","msg"} JSON: msg may grow ~6x when escaped (\u00XX), so keep the
-// limit well under SQS's 256 KiB message size.
-const MAX_MSG_BYTES_CEILING = 128 * 1024;
+// A replicate job carries msg as base64 of its UTF-8 bytes (lib/job-codec.ts): 4/3 of the byte
+// count whatever the text, so at this ceiling a job is at most 174,796 bytes, under SQS's 256 KiB.
+export const MAX_MSG_BYTES_CEILING = 128 * 1024;
 
 /** Reads and validates every setting once; throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): Config {

@@ -3,7 +3,8 @@ import { delayRedelivery } from './adapters/queues';
 import { retryDelaySeconds } from './backoff';
 import { secondaryForQueueArn } from './config';
 import { logger } from './logger';
-import { applyReplicateJob, MalformedJobError, parseReplicateJob } from './replicator';
+import { decodeJob, MalformedJobError } from './job-codec';
+import { applyReplicateJob } from './replicator';
 import { secondaryTable } from './adapters/secondary-table';
 import { reportGap } from './repair';
 import { InjectedFailure, withFaults } from './fault-injection';
@@ -25,7 +26,7 @@ async function replicateRecord(record: SQSRecord): Promise<Outcome> {
   const secondary = secondaryForQueueArn(record.eventSourceARN);
   let job;
   try {
-    job = parseReplicateJob(record.body);
+    job = decodeJob(record.body);
   } catch (err) {
     if (!(err instanceof MalformedJobError)) throw err;
     // Retrying cannot fix a malformed job; dropping it is safe because catch-up copies from the master.

@@ -1,4 +1,5 @@
 import { BadRequestError, PayloadTooLargeError } from './errors';
+import { codeUnitEscape, loneSurrogateIndex } from './unicode';
 
 export interface AppendRequest {
   msg: string;
@@ -37,6 +38,18 @@ function parseJsonObject(body: string | null | undefined, limits: AppendLimits):
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * Refuses text holding a lone surrogate: JSON can spell one ("\ud800"), but it is not Unicode,
+ * and the tables store UTF-8, which cannot hold it. Storing it altered is never an option.
+ */
+function assertValidUnicode(what: string, text: string): void {
+  const at = loneSurrogateIndex(text);
+  if (at < 0) return;
+  throw new BadRequestError(
+    `${what} is not valid Unicode: lone surrogate ${codeUnitEscape(text.charCodeAt(at))} at index ${at} (UTF-16 code units); a surrogate may only appear as half of a pair`,
+  );
+}
+
 /** Parses the `w` write concern: an integer from 1 (master only) to N+1 (every node). */
 export function parseWriteConcern(value: unknown, secondaries: number): number {
   const max = secondaries + 1;
@@ -61,6 +74,7 @@ export function parseAppendRequest(
   if (typeof msg !== 'string' || msg.length === 0) {
     throw new BadRequestError('msg must be a non-empty string');
   }
+  assertValidUnicode('msg', msg);
   const bytes = Buffer.byteLength(msg, 'utf8');
   if (bytes > limits.maxMsgBytes) {
     throw new PayloadTooLargeError(`msg is ${bytes} bytes (UTF-8); the limit is ${limits.maxMsgBytes}`);
@@ -69,6 +83,7 @@ export function parseAppendRequest(
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
     throw new BadRequestError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} characters`);
   }
+  if (idempotencyKey !== undefined) assertValidUnicode('Idempotency-Key', idempotencyKey);
   return { msg, w, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) };
 }
 

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqs } from './clients';
 import { getConfig } from '../config';
+import { encodeJob } from '../job-codec';
 import type { ReplicateJob } from '../log-entry';
 
 const { queueUrls, secondaries, repairQueueUrl } = getConfig();
@@ -9,7 +10,7 @@ const { queueUrls, secondaries, repairQueueUrl } = getConfig();
 async function sendReplicateJob(secondary: string, job: ReplicateJob): Promise<void> {
   const QueueUrl = queueUrls[secondary];
   if (!QueueUrl) throw new Error(`no replicate queue for secondary "${secondary}"`);
-  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(job) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: encodeJob(job) }));
 }
 
 /** Enqueues the job for every secondary at once; rejects if any send fails. */
@@ -26,7 +27,7 @@ export async function delayRedelivery(secondary: string, receiptHandle: string, 
 
 /** Sends one heartbeat to every secondary through its replicate queue. */
 export async function sendHeartbeats(sentAt: number): Promise<void> {
-  const body = JSON.stringify({ heartbeat: sentAt });
+  const body = encodeJob({ heartbeat: sentAt });
   await Promise.all(secondaries.map((s) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrls[s], MessageBody: body }))));
 }
 

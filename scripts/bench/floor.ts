@@ -11,6 +11,7 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBC
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Outcome } from './stats';
+import { encodeJob } from '../../lib/job-codec';
 
 export interface Floor {
   /** One append's storage work; `i` only varies the message. */
@@ -97,7 +98,7 @@ export async function createFloor(o: FloorOptions): Promise<Floor> {
       await dynamo.send(
         new PutCommand({ TableName: masterTable, Item: { log: 'main', id, msg, w: 1, at: Date.now() }, ConditionExpression: 'attribute_not_exists(id)' }),
       );
-      const MessageBody = JSON.stringify({ id, msg });
+      const MessageBody = encodeJob({ id, msg });
       await Promise.all(queueUrls.map((QueueUrl) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody }))));
       return { ok: true };
     },

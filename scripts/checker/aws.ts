@@ -6,6 +6,7 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { encodeJob } from '../../lib/job-codec';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -132,8 +133,8 @@ export function emulator(endpoint: string, stage: string): Emulator {
             QueueUrl,
             Entries: chunk.map((c, j) => ({
               Id: `copy-${i + j}`,
-              // Byte for byte what lib/adapters/queues.ts sends: JSON.stringify({ id, msg }).
-              MessageBody: JSON.stringify({ id: c.id, msg: c.msg }),
+              // Byte for byte what lib/adapters/queues.ts sends.
+              MessageBody: encodeJob({ id: c.id, msg: c.msg }),
               DelaySeconds: c.delaySeconds,
             })),
           }),

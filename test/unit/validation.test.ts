@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { BadRequestError, PayloadTooLargeError, ReplogError } from '../../lib/errors';
 import { MAX_PAGE, parseAppendRequest, parseMessageId, parsePaging, type AppendLimits } from '../../lib/validation';
+import { messageText, textOfBytes } from '../../scripts/checker/message-text';
 import { thrownBy } from '../support/thrown';
 
 /** Two secondaries (w may be 1..3) and a small limit so byte-boundary cases stay readable. */
@@ -206,8 +207,72 @@ describe('parseAppendRequest: size limit measured in UTF-8 bytes → 413', () =>
     tooLarge(() => append(huge), /request body is too large: msg may be at most 12 bytes/);
   });
 
+  it('is exact at the limit for text of 1-, 2-, 3- and 4-byte characters, at any limit (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4, max: 140_000 }).chain((maxMsgBytes) => fc.tuple(fc.constant(maxMsgBytes), textOfBytes(maxMsgBytes))),
+        fc.constantFrom(1, 2, 3, 4),
+        ([maxMsgBytes, exact], extraWidth) => {
+          // Prepare: the limit filled exactly; then one character more (of 1 to 4 bytes) past it.
+          const limits = { secondaries: 2, maxMsgBytes };
+          const over = exact + ['a', 'é', '€', '😀'][extraWidth - 1];
+          expect(Buffer.byteLength(exact, 'utf8')).toBe(maxMsgBytes);
+
+          // Act + Assert
+          expect(append(JSON.stringify({ msg: exact }), undefined, limits).msg).toBe(exact);
+          tooLarge(() => append(JSON.stringify({ msg: over }), undefined, limits), new RegExp(`msg is ${maxMsgBytes + extraWidth} bytes \\(UTF-8\\); the limit is ${maxMsgBytes}$`));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is exact at the limit in characters of one width each, one byte over refused (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(1, 2, 3, 4) as fc.Arbitrary<1 | 2 | 3 | 4>, fc.integer({ min: 1, max: 4096 }), (width, chars) => {
+        const maxMsgBytes = width * chars;
+        const exact = fc.sample(textOfBytes(maxMsgBytes, [width]), 1)[0] as string;
+        expect([...exact]).toHaveLength(chars);
+        expect(append(JSON.stringify({ msg: exact }), undefined, { secondaries: 2, maxMsgBytes }).msg).toBe(exact);
+        tooLarge(() => append(JSON.stringify({ msg: exact }), undefined, { secondaries: 2, maxMsgBytes: maxMsgBytes - 1 }), /the limit is/);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('refuses a msg over the limit with 413 even when w is also bad', () => {
     tooLarge(() => append(JSON.stringify({ msg: 'a'.repeat(13), w: 99 })), /13 bytes/);
+  });
+});
+
+describe('parseAppendRequest: text that is not valid Unicode → 400', () => {
+  const loneHalf = fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u));
+
+  it('refuses a msg holding a lone surrogate and says where it is (property)', () => {
+    fc.assert(
+      fc.property(messageText({ maxBytes: 200 }), loneHalf, fc.nat(), (text, half, at) => {
+        // Prepare: a lone half put between two whole characters (never next to its partner).
+        const chars = [...text];
+        const cut = chars.slice(0, at % (chars.length + 1)).join('');
+        const msg = cut + half + 'x' + chars.slice(at % (chars.length + 1)).join('');
+
+        // Act + Assert
+        const code = `\\\\u${half.charCodeAt(0).toString(16)}`;
+        badRequest(() => append(JSON.stringify({ msg }), undefined, { secondaries: 2, maxMsgBytes: 1000 }), new RegExp(`^msg is not valid Unicode: lone surrogate ${code} at index ${cut.length} `));
+      }),
+    );
+  });
+
+  it('refuses a lone surrogate spelled as a JSON escape, which JSON itself allows', () => {
+    badRequest(() => append('{"msg":"rocket \\ud83d"}'), /msg is not valid Unicode: lone surrogate \\ud83d at index 7/);
+  });
+
+  it('accepts a surrogate pair spelled as JSON escapes', () => {
+    expect(append('{"msg":"\\ud83d\\ude80"}').msg).toBe('🚀');
+  });
+
+  it('refuses an Idempotency-Key holding a lone surrogate', () => {
+    badRequest(() => append('{"msg":"m"}', 'key-\udfff'), /Idempotency-Key is not valid Unicode: lone surrogate \\udfff at index 4/);
   });
 });
 
