@@ -27,9 +27,13 @@ export async function assertWritable(): Promise<void> {
   if (!cached || now - cached.at > CACHE_MS) cached = { at: now, quorum: (await readAvailability(now)).quorum };
   const { required, available, readOnly } = cached.quorum;
   if (readOnly) {
-    const n = getConfig().secondaries.length;
+    const { secondaries, heartbeat } = getConfig();
+    const n = secondaries.length;
+    // The quorum can come back with the next heartbeat that gets through.
+    const retryAfterSeconds = Math.max(1, Math.ceil(heartbeat.intervalMs / 1000));
     throw new ReadOnlyError(
       `no quorum: ${available - 1} of ${n} secondaries are available (not Unhealthy), and ${required - 1} are needed with the master for a majority of ${n + 1} nodes; appends resume when enough secondaries are back`,
+      retryAfterSeconds,
     );
   }
 }

@@ -27,6 +27,21 @@ export async function catchUp(secondary: string, graceMs = 0, now = Date.now()):
   }
 }
 
+/**
+ * Copies exactly the master entries `ids` to `secondary`, with their acks: the entries a failed
+ * send did not deliver, healed at once — whether or not they are inside the master's gap-free
+ * prefix yet (a full catch-up would stop at it). Copies are idempotent, so no lease is needed.
+ */
+export async function copyEntries(secondary: string, ids: readonly number[]): Promise<number> {
+  if ((await currentFaults(secondary)).down) return 0;
+  const entries = (await Promise.all(ids.map((id) => masterTable.get(id)))).filter((e): e is LogEntry => e !== undefined);
+  if (entries.length === 0) return 0;
+  await secondaryTable(secondary).putCopies(entries);
+  await recordAcks(entries.map((e) => e.id), secondary);
+  logger.info('copied entries whose jobs were not sent', { secondary, ids: entries.map((e) => e.id) });
+  return entries.length;
+}
+
 async function copyMissing(secondary: string, graceMs: number, now: number): Promise<number> {
   const table = secondaryTable(secondary);
   const masterApplied = await appliedPrefix('master', masterTable);

@@ -33,15 +33,39 @@ export class IdempotencyConflictError extends ReplogError {
   }
 }
 
-export class ReadOnlyError extends ReplogError {
-  constructor(message: string) {
-    super(`read-only: ${message}`, 503);
+/** 503: worth retrying later; lib/http.ts sends `Retry-After` with it. */
+export class UnavailableError extends ReplogError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message, 503);
   }
 }
 
-export class UnavailableError extends ReplogError {
-  constructor(message: string) {
-    super(message, 503);
+export class ReadOnlyError extends UnavailableError {
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(`read-only: ${message}`, retryAfterSeconds);
+  }
+}
+
+/**
+ * An append failed before the master held its message (taking an id, checking the quorum,
+ * recording the Idempotency-Key, the master write itself): nothing is visible, so a retry is safe.
+ */
+export class AppendNotStoredError extends UnavailableError {
+  constructor(step: string) {
+    super(`could not ${step}, so the message was not stored; retry in a moment`);
+  }
+}
+
+/**
+ * The master write failed and whether it was applied could not be settled: the message may be
+ * in the log. A retry with the same Idempotency-Key is safe; one without a key may append it twice.
+ */
+export class AppendOutcomeUnknownError extends UnavailableError {
+  constructor() {
+    super('could not tell whether the master stored the message; retry with the same Idempotency-Key to be safe');
   }
 }
 

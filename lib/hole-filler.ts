@@ -1,6 +1,6 @@
 import { masterTable } from './adapters/master-table';
-import { sendReplicateJobs } from './adapters/queues';
 import { catchUp } from './catch-up';
+import { fanOut } from './fan-out';
 import { getConfig } from './config';
 import { holesIn } from './holes';
 import { appliedPrefix } from './log-reader';
@@ -17,7 +17,7 @@ export async function fillWithNoop(id: number): Promise<boolean> {
   const filled = await masterTable.putIfAbsent({ id, noop: true });
   if (filled) {
     logger.warn('hole filled with a no-op', { id });
-    await sendReplicateJobs({ id, noop: true });
+    await fanOut({ id, noop: true });
   }
   return filled;
 }

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ReplogError } from './errors';
+import { ReplogError, UnavailableError } from './errors';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEvent;
@@ -15,7 +15,10 @@ const jsonErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     const err = request.error;
     if (err instanceof ReplogError) {
-      request.response = json(err.statusCode, { error: err.message });
+      const response = json(err.statusCode, { error: err.message });
+      // RFC 9110: a 503 may say when to come back; clients (and api.md) rely on it.
+      if (err instanceof UnavailableError) response.headers = { ...response.headers, 'retry-after': String(err.retryAfterSeconds) };
+      request.response = response;
       return;
     }
     logger.error('request failed', { error: err as Error, path: request.event?.path });

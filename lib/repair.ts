@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { requestRepair } from './adapters/queues';
-import { catchUp } from './catch-up';
+import { catchUp, copyEntries } from './catch-up';
 import { getConfig } from './config';
 import { repairLog, type RepairReport } from './hole-filler';
 import { logger } from './logger';
@@ -28,23 +28,48 @@ export async function reportGap(secondary: string, missingId: number): Promise<v
   await requestRepair(`${secondary} misses id ${missingId}`, getConfig().holeGraceMs / 1000 + 1);
 }
 
+interface CatchUpRequest {
+  /** Repair-queue message ids asking for it. */
+  messageIds: string[];
+  /** Entries to copy whatever the prefix; a request without ids asks for a full catch-up. */
+  ids: Set<number>;
+  full: boolean;
+}
+
+/** `{"catchUp": name, "ids"?: [...]}` for a configured secondary, else undefined (a repair pass). */
+function parseCatchUp(body: string): { name: string; ids?: number[] } | undefined {
+  let request: { catchUp?: unknown; ids?: unknown };
+  try {
+    request = JSON.parse(body) as typeof request;
+  } catch {
+    return undefined;
+  }
+  const name = request?.catchUp;
+  if (typeof name !== 'string' || !getConfig().secondaries.includes(name)) return undefined;
+  const ids = Array.isArray(request.ids) ? request.ids.filter((id): id is number => Number.isSafeInteger(id) && id >= 0) : undefined;
+  return ids ? { name, ids } : { name };
+}
+
 /**
  * Serves a batch of repair-queue requests: each `{"catchUp": name}` copies what that secondary
- * misses (at most once per batch per name); any other request, or a scheduled run (no records),
- * runs one repair pass for all of them. Failures are reported per record.
+ * misses, `{"catchUp": name, "ids": [...]}` exactly those entries (each at most once per batch
+ * per name); any other request, or a scheduled run (no records), runs one repair pass for all
+ * of them. Failures are reported per record.
  */
 export async function handleRepairRequests(records: SQSRecord[]): Promise<SQSBatchResponse> {
-  const catchUps = new Map<string, string[]>();
+  const catchUps = new Map<string, CatchUpRequest>();
   const passes: string[] = [];
   for (const r of records) {
-    let name: unknown;
-    try {
-      name = (JSON.parse(r.body) as { catchUp?: unknown }).catchUp;
-    } catch {
-      name = undefined;
+    const request = parseCatchUp(r.body);
+    if (!request) {
+      passes.push(r.messageId);
+      continue;
     }
-    if (typeof name === 'string' && getConfig().secondaries.includes(name)) catchUps.set(name, [...(catchUps.get(name) ?? []), r.messageId]);
-    else passes.push(r.messageId);
+    const entry = catchUps.get(request.name) ?? { messageIds: [], ids: new Set<number>(), full: false };
+    entry.messageIds.push(r.messageId);
+    for (const id of request.ids ?? []) entry.ids.add(id);
+    entry.full ||= request.ids === undefined;
+    catchUps.set(request.name, entry);
   }
   const failed: string[] = [];
   const attempt = async (ids: string[], work: () => Promise<unknown>) => {
@@ -55,7 +80,14 @@ export async function handleRepairRequests(records: SQSRecord[]): Promise<SQSBat
       failed.push(...ids);
     }
   };
-  await Promise.all([...catchUps].map(([name, ids]) => attempt(ids, () => catchUp(name))));
+  await Promise.all(
+    [...catchUps].map(([name, request]) =>
+      attempt(request.messageIds, async () => {
+        if (request.ids.size > 0) await copyEntries(name, [...request.ids]);
+        if (request.full) await catchUp(name);
+      }),
+    ),
+  );
   if (passes.length > 0 || records.length === 0) await attempt(passes, runRepair);
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

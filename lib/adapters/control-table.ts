@@ -70,9 +70,15 @@ export async function findIdempotencyKey(key: string): Promise<IdempotencyRecord
   return { id: Number(item.id), msg: String(item.msg), w: Number(item.w) };
 }
 
-/** Unbinds a key whose id was lost to a hole filler, so the next attempt can bind its new id. */
-export async function releaseIdempotencyKey(key: string): Promise<void> {
-  await dynamo.send(new DeleteCommand({ TableName, Key: { pk: `idem#${key}` } }));
+/**
+ * Unbinds a key from `id`, an id that will never hold its message (lost to a hole filler, or
+ * claimed with a no-op after a failed write), so the next attempt can bind a new id. A key bound
+ * to another id meanwhile is left alone.
+ */
+export async function releaseIdempotencyKey(key: string, id: number): Promise<void> {
+  await unlessConditionFails(() =>
+    dynamo.send(new DeleteCommand({ TableName, Key: { pk: `idem#${key}` }, ConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': id } })),
+  );
 }
 
 /** The faults stored for `secondary` (none by default). */

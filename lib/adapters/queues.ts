@@ -13,9 +13,15 @@ async function sendReplicateJob(secondary: string, job: ReplicateJob): Promise<v
   await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: encodeJob(job) }));
 }
 
-/** Enqueues the job for every secondary at once; rejects if any send fails. */
-export async function sendReplicateJobs(job: ReplicateJob): Promise<void> {
-  await Promise.all(secondaries.map((s) => sendReplicateJob(s, job)));
+export interface FailedSend {
+  secondary: string;
+  error: unknown;
+}
+
+/** Enqueues the job for every secondary at once; returns the sends that failed (none: all sent). */
+export async function sendReplicateJobs(job: ReplicateJob): Promise<FailedSend[]> {
+  const results = await Promise.allSettled(secondaries.map((s) => sendReplicateJob(s, job)));
+  return results.flatMap((r, i) => (r.status === 'rejected' ? [{ secondary: secondaries[i] as string, error: r.reason as unknown }] : []));
 }
 
 /** Makes a received job reappear after `seconds` (the retry backoff). */
@@ -31,9 +37,13 @@ export async function sendHeartbeats(sentAt: number): Promise<void> {
   await Promise.all(secondaries.map((s) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrls[s], MessageBody: body }))));
 }
 
-/** Asks the repair function to copy everything `secondary` misses, now. */
-export async function requestCatchUp(secondary: string): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: repairQueueUrl, MessageBody: JSON.stringify({ catchUp: secondary, requestedAt: Date.now() }) }));
+/**
+ * Asks the repair function to copy to `secondary`, now, everything it misses — or, given `ids`,
+ * exactly those master entries (whether or not they are inside the master's gap-free prefix yet).
+ */
+export async function requestCatchUp(secondary: string, ids?: readonly number[]): Promise<void> {
+  const request = { catchUp: secondary, ...(ids ? { ids } : {}), requestedAt: Date.now() };
+  await sqs.send(new SendMessageCommand({ QueueUrl: repairQueueUrl, MessageBody: JSON.stringify(request) }));
 }
 
 /** Asks for a repair pass in `delaySeconds` (SQS delays delivery; at most 900 s). */

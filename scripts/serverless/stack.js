@@ -125,7 +125,8 @@ function grants(settings) {
       [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
       [[ids.ackTable], ['dynamodb:BatchGetItem']],
       [[ids.controlTable], [...TABLE_READ, ...TABLE_WRITE, 'dynamodb:DeleteItem']],
-      [allQueues, ['sqs:SendMessage']],
+      // The repair queue: a catch-up of an entry whose replicate job could not be sent.
+      [[...allQueues, ids.repairQueue], ['sqs:SendMessage']],
     ],
     list: [
       [[ids.masterTable], ['dynamodb:Query']],
@@ -171,7 +172,8 @@ function grants(settings) {
     [[ids.ackTable], ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem']],
     [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']],
     [allQueues, ['sqs:SendMessage']],
-    [[ids.repairQueue], consume],
+    // Consumes the repair queue, and asks it for a later pass (holes within their grace period).
+    [[ids.repairQueue], [...consume, 'sqs:SendMessage']],
   ];
   return table;
 }

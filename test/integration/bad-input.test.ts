@@ -1,11 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/api';
-import { resetLog, scanAll, table } from '../support/aws';
-
-async function snapshot() {
-  const [counter, master, acks] = await Promise.all([scanAll(table('counter')), scanAll(table('master')), scanAll(table('acks'))]);
-  return { counter, master, acks };
-}
+import { resetLog, snapshotLog as snapshot } from '../support/aws';
 
 const big = 'x'.repeat(65537);
 const BAD_APPENDS: Array<[string, { rawBody?: string; body?: unknown; headers?: Record<string, string> }, number, RegExp]> = [

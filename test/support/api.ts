@@ -5,6 +5,7 @@ export const apiUrl = (): string => inject('apiUrl');
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
   body: T;
+  headers: Headers;
 }
 
 /** Calls the replog API over real HTTP and parses its JSON answer. */
@@ -25,7 +26,7 @@ export async function api<T = Record<string, unknown>>(
   } catch {
     body = { raw: text };
   }
-  return { status: res.status, body: body as T };
+  return { status: res.status, body: body as T, headers: res.headers };
 }
 
 export interface Listed {

@@ -38,6 +38,20 @@ export async function takeIdWithoutWriting(): Promise<number> {
   return Number(out.Attributes?.taken) - 1;
 }
 
+/**
+ * What the log holds, as a client could ever see it: the counter, the master, every secondary,
+ * the acks and the Idempotency-Key records (not heartbeats, prefixes or leases, which change by
+ * themselves). Equal snapshots before and after a request: it stored nothing.
+ */
+export async function snapshotLog(secondaries = ['s1', 's2']): Promise<Record<string, unknown[]>> {
+  const names = ['counter', 'master', 'acks', ...secondaries.map((s) => `secondary-${s}`)];
+  const [control, ...items] = await Promise.all([scanAll(table('control')), ...names.map((n) => scanAll(table(n)))]);
+  const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+  const snapshot: Record<string, unknown[]> = Object.fromEntries(names.map((n, i) => [n, (items[i] ?? []).sort(byKey)]));
+  snapshot.idempotencyKeys = control.filter((item) => String(item.pk).startsWith('idem#')).sort(byKey);
+  return snapshot;
+}
+
 const KEYS: Record<string, string[]> = { counter: ['name'], acks: ['id', 'node'], control: ['pk'] };
 
 /** Empties every replog table and queue, so a test file starts from an empty log (ids from 0). */
