@@ -25,6 +25,14 @@ export function idempotencyKey(raw: string): string {
   return raw;
 }
 
+/** An API Gateway key as sent in x-api-key: 20 to 128 printable ASCII characters, no blanks. */
+export function apiKey(raw: string): string {
+  if (!/^[\x21-\x7e]{20,128}$/.test(raw)) {
+    throw new InvalidArgumentError('the API key must be 20 to 128 printable ASCII characters without blanks (as `npx serverless info` prints it).');
+  }
+  return raw;
+}
+
 export function nonEmpty(what: string) {
   return (raw: string): string => {
     if (raw.trim() === '') throw new InvalidArgumentError(`${what} must not be empty.`);

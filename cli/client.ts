@@ -63,7 +63,11 @@ export function parseBaseUrl(raw: string): string {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  /** `apiKey`: sent as x-api-key on every call (deployed stages need it; `local` ignores it). */
+  constructor(
+    readonly baseUrl: string,
+    readonly apiKey?: string,
+  ) {}
 
   url(path: string): string {
     return this.baseUrl + path;
@@ -76,6 +80,7 @@ export class ApiClient {
   ): Promise<ApiResponse> {
     const url = this.url(path);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (this.apiKey !== undefined) headers['x-api-key'] = this.apiKey;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let text: string;
     let status: number;

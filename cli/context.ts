@@ -26,11 +26,19 @@ export function printBody(ctx: Context, res: ApiResponse): void {
   if (res.body !== undefined) out(ctx, JSON.stringify(res.body));
 }
 
+/** What to do about a 403: on a deployed stage, every call but the page needs the stage's API key. */
+function keyHint(ctx: Context): string {
+  return ctx.client.apiKey === undefined
+    ? 'this API needs its key: pass --api-key KEY or set REPLOG_API_KEY (`npx serverless info --stage STAGE` shows it)'
+    : 'the API key sent was refused: check --api-key / REPLOG_API_KEY against `npx serverless info --stage STAGE` (a rotated key replaces the old one)';
+}
+
 /** Any answer that is not the success a command expects: the API's error on stderr, its exit code. */
 export function failure(ctx: Context, res: ApiResponse): number {
   if (ctx.json) printBody(ctx, res);
   const code = exitCodeForStatus(res.status);
   warn(ctx, `${errorMessage(res)} (HTTP ${res.status})`);
+  if (res.status === 403) warn(ctx, keyHint(ctx));
   return code === EXIT.ok || code === EXIT.pending ? EXIT.unexpected : code;
 }
 

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { idempotencyKey, integer, nonEmpty, rate } from './arguments';
+import { apiKey, idempotencyKey, integer, nonEmpty, rate } from './arguments';
 import { append, type AppendOptions } from './commands/append';
 import { fault, type FaultOptions } from './commands/fault';
 import { health } from './commands/health';
@@ -12,11 +12,11 @@ import { useColour } from './format';
 
 /** The synopsis of each command, as in api.md; shown in its help and after a usage error. */
 const USAGE = {
-  append: '<msg> [-w N] [--idempotency-key K] [--json] [--url URL]',
-  list: '[--secondary NAME] [--follow] [--json] [--url URL]',
-  health: '[--watch] [--json] [--url URL]',
-  fault: 'NAME [--down|--up] [--delay MS] [--error-rate R] [--json] [--url URL]',
-  wait: 'ID -w N [--json] [--url URL]',
+  append: '<msg> [-w N] [--idempotency-key K] [--json] [--url URL] [--api-key KEY]',
+  list: '[--secondary NAME] [--follow] [--json] [--url URL] [--api-key KEY]',
+  health: '[--watch] [--json] [--url URL] [--api-key KEY]',
+  fault: 'NAME [--down|--up] [--delay MS] [--error-rate R] [--json] [--url URL] [--api-key KEY]',
+  wait: 'ID -w N [--json] [--url URL] [--api-key KEY]',
 } as const;
 
 const SYNOPSIS = Object.entries(USAGE)
@@ -33,6 +33,7 @@ function subcommand(program: Command, name: keyof typeof USAGE): Command {
 
 interface GlobalOptions {
   url?: string;
+  apiKey?: string;
   json?: boolean;
 }
 
@@ -42,8 +43,9 @@ export function buildProgram(done: (code: number) => void): Command {
   const program = new Command('replog')
     .description('Command-line client for the replog HTTP API: append, list, health, fault injection, wait.')
     .option('--url <URL>', `API endpoint (default: $REPLOG_URL, else ${DEFAULT_URL})`)
+    .option('--api-key <KEY>', 'API key of a deployed stage, sent as x-api-key (default: $REPLOG_API_KEY; `local` needs none)', apiKey)
     .option('--json', "print the API's JSON body as is (--follow/--watch: one JSON document per line)")
-    .usage('[--url URL] [--json] <command> [options]')
+    .usage('[--url URL] [--api-key KEY] [--json] <command> [options]')
     .exitOverride()
     .showHelpAfterError(`Usage:\n${SYNOPSIS}\n(run "replog --help" for details and exit codes)`)
     .configureHelp({ showGlobalOptions: true })
@@ -58,8 +60,17 @@ export function buildProgram(done: (code: number) => void): Command {
     } catch (err) {
       cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'replog.badUrl' });
     }
+    let key = opts.apiKey;
+    const fromEnv = process.env.REPLOG_API_KEY?.trim();
+    if (key === undefined && fromEnv) {
+      try {
+        key = apiKey(fromEnv);
+      } catch (err) {
+        cmd.error(`error: REPLOG_API_KEY: ${(err as Error).message}`, { exitCode: 2, code: 'replog.badApiKey' });
+      }
+    }
     return {
-      client: new ApiClient(baseUrl),
+      client: new ApiClient(baseUrl, key),
       json: opts.json === true,
       colour: useColour(process.stdout),
       stdout: process.stdout,

@@ -86,10 +86,12 @@ interface Run {
  * Runs `replog args…` with REPLOG_URL=url. `until` (for --follow/--watch) is checked on every stdout chunk;
  * once it holds the CLI gets SIGINT, as from Ctrl-C.
  */
-function replog(url: string | undefined, args: string[], until?: (stdout: string) => boolean): Promise<Run> {
+function replog(url: string | undefined, args: string[], until?: (stdout: string) => boolean, extraEnv: Record<string, string> = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.REPLOG_URL;
+  delete env.REPLOG_API_KEY;
   if (url !== undefined) env.REPLOG_URL = url;
+  Object.assign(env, extraEnv);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -217,6 +219,62 @@ describe.concurrent('replog CLI against a fake API', () => {
     expect(run).toMatchObject({ code: 6, stdout: '' });
     expect(run.stderr).toContain('connection refused');
     expect(run.stderr).toContain('npm start');
+  });
+
+  test('--api-key / REPLOG_API_KEY: sent as x-api-key on every call, the flag winning; none without', async () => {
+    const KEY = 'k3y-0f-the-prod-stage-0123';
+    const log = Array.from({ length: 3 }, (_, id) => ({ id, msg: `m${id}` }));
+    const api = fakeApi((req) => {
+      if (req.headers['x-api-key'] !== KEY) return { status: 403, body: { error: 'this API needs its key in the x-api-key header' } };
+      const after = Number(new URL(req.path, 'http://x').searchParams.get('after') ?? -1);
+      const page = log.filter((m) => m.id > after).slice(0, 2);
+      return { status: 200, body: { messages: page, ...(page.at(-1)!.id < 2 ? { next: page.at(-1)!.id } : {}) } };
+    });
+
+    const [byFlag, byEnv, flagWins, none] = await Promise.all([
+      replog(api.url, ['list', '--api-key', KEY]),
+      replog(api.url, ['list'], undefined, { REPLOG_API_KEY: KEY }),
+      replog(api.url, ['--api-key', KEY, 'list'], undefined, { REPLOG_API_KEY: 'an-older-key-that-was-rotated' }),
+      replog(api.url, ['health']),
+    ]);
+
+    for (const run of [byFlag, byEnv, flagWins]) expect(run).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining(' 2  m2') });
+    const keyed = api.requests.filter((r) => r.path.startsWith('/list'));
+    expect(keyed).toHaveLength(6);
+    for (const r of keyed) expect(r.headers['x-api-key']).toBe(KEY);
+    expect(api.requests.find((r) => r.path === '/health')?.headers['x-api-key']).toBeUndefined();
+    expect(none.code).toBe(4);
+  });
+
+  test('403: exit 4 with the API error and what to do about the key, missing or refused', async () => {
+    const error = 'this API needs its key in the x-api-key header; the key sent is missing or not valid';
+    const api = fakeApi(() => ({ status: 403, body: { error } }));
+    const [missing, wrong, json] = await Promise.all([
+      replog(api.url, ['append', 'x']),
+      replog(api.url, ['health'], undefined, { REPLOG_API_KEY: 'not-the-key-of-this-stage' }),
+      replog(api.url, ['wait', '3', '-w', '2', '--json']),
+    ]);
+    expect(missing).toMatchObject({ code: 4, stdout: '' });
+    expect(missing.stderr).toContain(`${error} (HTTP 403)`);
+    expect(missing.stderr).toMatch(/needs its key: pass --api-key KEY or set REPLOG_API_KEY/);
+    expect(wrong).toMatchObject({ code: 4, stdout: '' });
+    expect(wrong.stderr).toMatch(/API key sent was refused/);
+    expect(json.code).toBe(4);
+    expect(JSON.parse(json.stdout)).toEqual({ error });
+  });
+
+  test('a malformed key (flag or REPLOG_API_KEY): usage error, exit 2, nothing sent', async () => {
+    const api = fakeApi(() => ({ status: 200, body: HEALTH }));
+    const [flag, env] = await Promise.all([
+      replog(api.url, ['health', '--api-key', 'short']),
+      replog(api.url, ['health'], undefined, { REPLOG_API_KEY: 'has blanks in the middle of it' }),
+    ]);
+    for (const run of [flag, env]) {
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toMatch(/API key must be 20 to 128 printable ASCII characters/);
+    }
+    expect(env.stderr).toContain('REPLOG_API_KEY');
+    expect(api.requests).toEqual([]);
   });
 
   test('--url wins over REPLOG_URL', async () => {
