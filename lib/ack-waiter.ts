@@ -13,6 +13,8 @@ export interface WaitOutcome {
 interface Waiter {
   id: number;
   w: number;
+  /** Secondaries known to hold the entry without an ack (see message-waiter.ts). */
+  heldBy: readonly string[];
   deadline: number;
   intervals: Generator<number, never>;
   nextPollAt: number;
@@ -53,7 +55,7 @@ async function poll(): Promise<void> {
     }
     const now = Date.now();
     for (const waiter of due) {
-      if (acked) waiter.lastAcks = countHolders(acked.get(waiter.id) ?? [], getConfig().secondaries);
+      if (acked) waiter.lastAcks = countHolders([...(acked.get(waiter.id) ?? []), ...waiter.heldBy], getConfig().secondaries);
       const met = isWriteConcernMet(waiter.w, waiter.lastAcks);
       if (met || now >= waiter.deadline) {
         waiters.delete(waiter);
@@ -71,13 +73,16 @@ async function poll(): Promise<void> {
 /**
  * Resolves once `w` nodes hold entry `id`, or after `timeoutMs` with what was held then. Ack
  * records are read consistently; the first look comes a few milliseconds after the jobs left.
+ * `heldBy` names secondaries known to hold the entry already (their acks may have expired).
  */
-export function waitForWriteConcern(id: number, w: number, timeoutMs: number): Promise<WaitOutcome> {
+export function waitForWriteConcern(id: number, w: number, timeoutMs: number, heldBy: readonly string[] = []): Promise<WaitOutcome> {
   if (w <= 1) return Promise.resolve({ acks: 1, met: true });
+  const held = countHolders(heldBy, getConfig().secondaries);
+  // Even when `heldBy` meets w, one poll counts the acks too, so `acks` is the same either way.
   return new Promise((resolve) => {
     const intervals = pollIntervals();
     const now = Date.now();
-    waiters.add({ id, w, deadline: now + timeoutMs, intervals, nextPollAt: now + intervals.next().value, lastAcks: 1, resolve });
+    waiters.add({ id, w, heldBy, deadline: now + timeoutMs, intervals, nextPollAt: now + intervals.next().value, lastAcks: held, resolve });
     schedule();
   });
 }

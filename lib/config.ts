@@ -21,6 +21,10 @@ export interface Config {
   holeGraceMs: number;
   faultsCacheMs: number;
   heartbeat: HeartbeatPolicy;
+  /** How long acks and other per-id bookkeeping are kept (REPLOG_ACK_RETENTION_HOURS); see lib/retention.ts. */
+  ackRetentionMs: number;
+  /** Receives of a replicate job before SQS parks it in the DLQ (the queue's maxReceiveCount). */
+  maxReceiveCount: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -37,6 +41,16 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`setting ${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+/** Hours as milliseconds; fractions allowed (0.01 = 36 s, for tests), at most ten years. */
+function retentionHours(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback * 3_600_000;
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  const ms = Math.round(value * 3_600_000);
+  if (!(ms >= 1000) || value > 87_600) throw new ConfigError(`setting ${name} must be a number of hours from 0.0003 (1 s) to 87600, got "${raw}"`);
+  return ms;
 }
 
 function nonNegativeInt(env: Env, name: string, fallback: number): number {
@@ -105,6 +119,8 @@ export function loadConfig(env: Env = process.env): Config {
     holeGraceMs: positiveInt(env, 'REPLOG_HOLE_GRACE_MS', 3000),
     faultsCacheMs: nonNegativeInt(env, 'REPLOG_FAULTS_CACHE_MS', 500),
     heartbeat: heartbeatPolicy(env),
+    ackRetentionMs: retentionHours(env, 'REPLOG_ACK_RETENTION_HOURS', 168),
+    maxReceiveCount: positiveInt(env, 'REPLOG_MAX_RECEIVE_COUNT', 1000),
   };
 }
 

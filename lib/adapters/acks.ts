@@ -2,21 +2,24 @@ import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { putAll } from './batch-write';
 import { getConfig } from '../config';
+import { expiresAtSeconds } from '../retention';
 
-const { tables } = getConfig();
+const { tables, ackRetentionMs } = getConfig();
 
 /**
  * Records that `node` holds entry `id`. Writing the same ack twice changes nothing: `at` keeps the
- * time of the first ack, which is when the write concern could first count it.
+ * time of the first ack, which is when the write concern could first count it, and `expiresAt`
+ * (DynamoDB TTL) the end of its retention.
  */
 export async function recordAck(id: number, node: string): Promise<void> {
+  const now = Date.now();
   await dynamo.send(
     new UpdateCommand({
       TableName: tables.acks,
       Key: { id, node },
-      UpdateExpression: 'SET #at = if_not_exists(#at, :now)',
+      UpdateExpression: 'SET #at = if_not_exists(#at, :now), expiresAt = if_not_exists(expiresAt, :expiresAt)',
       ExpressionAttributeNames: { '#at': 'at' },
-      ExpressionAttributeValues: { ':now': Date.now() },
+      ExpressionAttributeValues: { ':now': now, ':expiresAt': expiresAtSeconds(now, ackRetentionMs) },
     }),
   );
 }
@@ -29,8 +32,9 @@ export async function recordAck(id: number, node: string): Promise<void> {
 export async function recordAcks(ids: readonly number[], node: string): Promise<void> {
   const acked = await ackingNodesOf(ids, [node]);
   const at = Date.now();
+  const expiresAt = expiresAtSeconds(at, ackRetentionMs);
   const missing = ids.filter((id) => (acked.get(id) ?? []).length === 0);
-  await putAll(tables.acks, missing.map((id) => ({ id, node, at })));
+  await putAll(tables.acks, missing.map((id) => ({ id, node, at, expiresAt })));
 }
 
 const BATCH_GET_KEYS = 100; // DynamoDB's BatchGetItem limit

@@ -3,10 +3,11 @@ import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
 import { getConfig } from '../config';
 import { NO_FAULTS, type Faults } from '../faults';
+import { expiresAtSeconds, isExpired } from '../retention';
 
 // The control table holds small per-node and per-request records, one item each, keyed by
 // "<kind>#<name>": applied prefixes, idempotency keys, faults, heartbeats.
-const { tables } = getConfig();
+const { tables, ackRetentionMs } = getConfig();
 const TableName = tables.control;
 
 async function getItem(pk: string): Promise<Record<string, unknown> | undefined> {
@@ -41,32 +42,36 @@ export interface IdempotencyRecord {
   w: number;
 }
 
-const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-
 /**
  * Binds `key` to the append `record` unless another request bound it first; returns the record
- * the key is bound to afterwards (this one, or the earlier one).
+ * the key is bound to afterwards (this one, or the earlier one). A key is remembered for the
+ * retention (REPLOG_ACK_RETENTION_HOURS), and never longer than the acks of its append, so a
+ * retry is always answered from acks that still exist; after that it counts as a new key.
  */
 export async function bindIdempotencyKey(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord> {
   const pk = `idem#${key}`;
+  const now = Date.now();
   const bound = await unlessConditionFails(() =>
     dynamo.send(
       new PutCommand({
         TableName,
-        Item: { pk, ...record, expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: { pk, ...record, expiresAt: expiresAtSeconds(now, ackRetentionMs) },
+        // An expired record that TTL has not deleted yet is free to take.
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
       }),
     ),
   );
   if (bound) return record;
   const existing = await findIdempotencyKey(key);
-  if (!existing) throw new Error(`Idempotency-Key ${key} was bound and released while binding; retry`);
+  // The key itself is the client's secret-ish token: never in a message that may be logged.
+  if (!existing) throw new Error('an Idempotency-Key was bound and released while binding; retry');
   return existing;
 }
 
 export async function findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined> {
   const item = await getItem(`idem#${key}`);
-  if (!item) return undefined;
+  if (!item || isExpired(item.expiresAt, Date.now())) return undefined;
   return { id: Number(item.id), msg: String(item.msg), w: Number(item.w) };
 }
 

@@ -46,7 +46,7 @@ const REQUIRED = [
   'REPLOG_REPAIR_QUEUE_URL',
 ] as const;
 
-const INTEGER_SETTINGS = ['REPLOG_WAIT_TIMEOUT_MS', 'REPLOG_MAX_MSG_BYTES', 'REPLOG_HOLE_GRACE_MS', 'REPLOG_FAULTS_CACHE_MS', 'REPLOG_HEARTBEAT_MS', 'REPLOG_SUSPECTED_AFTER_BEATS', 'REPLOG_UNHEALTHY_AFTER_BEATS'] as const;
+const INTEGER_SETTINGS = ['REPLOG_MAX_RECEIVE_COUNT', 'REPLOG_WAIT_TIMEOUT_MS', 'REPLOG_MAX_MSG_BYTES', 'REPLOG_HOLE_GRACE_MS', 'REPLOG_FAULTS_CACHE_MS', 'REPLOG_HEARTBEAT_MS', 'REPLOG_SUSPECTED_AFTER_BEATS', 'REPLOG_UNHEALTHY_AFTER_BEATS'] as const;
 
 describe('loadConfig: a complete environment', () => {
   it('reads every setting and derives one table per secondary from the prefix', () => {
@@ -81,6 +81,8 @@ describe('loadConfig: a complete environment', () => {
       holeGraceMs: 3000,
       faultsCacheMs: 500,
       heartbeat: { intervalMs: 1000, suspectedAfter: 2, unhealthyAfter: 5 },
+      ackRetentionMs: 168 * 3_600_000,
+      maxReceiveCount: 1000,
     });
   });
 
@@ -96,6 +98,8 @@ describe('loadConfig: a complete environment', () => {
         REPLOG_HEARTBEAT_MS: '2000',
         REPLOG_SUSPECTED_AFTER_BEATS: '3',
         REPLOG_UNHEALTHY_AFTER_BEATS: '10',
+        REPLOG_ACK_RETENTION_HOURS: '24',
+        REPLOG_MAX_RECEIVE_COUNT: '5',
       }),
     );
 
@@ -107,6 +111,8 @@ describe('loadConfig: a complete environment', () => {
       holeGraceMs: 250,
       faultsCacheMs: 100,
       heartbeat: { intervalMs: 2000, suspectedAfter: 3, unhealthyAfter: 10 },
+      ackRetentionMs: 24 * 3_600_000,
+      maxReceiveCount: 5,
     });
   });
 
@@ -257,6 +263,25 @@ describe('loadConfig: heartbeat policy', () => {
 
         if (unhealthy > suspected) expect(loadConfig(env).heartbeat).toMatchObject({ suspectedAfter: suspected, unhealthyAfter: unhealthy });
         else expect(() => loadConfig(env)).toThrow(ConfigError);
+      }),
+    );
+  });
+});
+
+describe('loadConfig: REPLOG_ACK_RETENTION_HOURS', () => {
+  it('takes fractions of an hour, so a test can watch acks expire', () => {
+    expect(loadConfig(completeEnv({ REPLOG_ACK_RETENTION_HOURS: '0.002' })).ackRetentionMs).toBe(7200);
+    expect(loadConfig(completeEnv({ REPLOG_ACK_RETENTION_HOURS: ' 87600 ' })).ackRetentionMs).toBe(87_600 * 3_600_000);
+  });
+
+  it.each(['0', '0.0001', '-1', 'abc', '1e3', '.5', '87600.5', 'NaN', 'Infinity'])('refuses %j, naming the setting and the range', (raw) => {
+    refused(completeEnv({ REPLOG_ACK_RETENTION_HOURS: raw }), /REPLOG_ACK_RETENTION_HOURS must be a number of hours from 0.0003 \(1 s\) to 87600/);
+  });
+
+  it('reads any whole number of hours in range back exactly (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 87_600 }), (hours) => {
+        expect(loadConfig(completeEnv({ REPLOG_ACK_RETENTION_HOURS: String(hours) })).ackRetentionMs).toBe(hours * 3_600_000);
       }),
     );
   });
