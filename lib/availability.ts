@@ -2,6 +2,7 @@ import { readHeartbeats } from './adapters/control-table';
 import { getConfig } from './config';
 import { ReadOnlyError } from './errors';
 import { healthStatus, quorumOf, type HealthStatus, type Quorum } from './health';
+import { METRIC, recordMetric } from './metrics';
 
 export interface Availability {
   secondaries: Record<string, { status: HealthStatus; lastBeat: number | undefined }>;
@@ -27,6 +28,7 @@ export async function assertWritable(): Promise<void> {
   if (!cached || now - cached.at > CACHE_MS) cached = { at: now, quorum: (await readAvailability(now)).quorum };
   const { required, available, readOnly } = cached.quorum;
   if (readOnly) {
+    recordMetric(METRIC.readOnlyRefusals, 'Count', 1);
     const { secondaries, heartbeat } = getConfig();
     const n = secondaries.length;
     // The quorum can come back with the next heartbeat that gets through.

@@ -6,6 +6,7 @@ import { currentFaults } from './fault-injection';
 import type { LogEntry } from './log-entry';
 import { appliedPrefix } from './log-reader';
 import { logger } from './logger';
+import { METRIC, recordMetric } from './metrics';
 import { MAX_PAGE } from './validation';
 
 /**
@@ -62,7 +63,10 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
     if (due.length < missing.length) break;
     after = upTo;
   }
-  if (copied > 0) logger.info('caught up a secondary from the master', { secondary, copied });
-  if (copied > 0) await appliedPrefix(secondary, table);
+  if (copied > 0) {
+    logger.info('caught up a secondary from the master', { secondary, copied });
+    recordMetric(METRIC.catchUpCopied, 'Count', copied, { secondary });
+    await appliedPrefix(secondary, table);
+  }
   return copied;
 }

@@ -3,7 +3,23 @@ import { markHeartbeatsStarted, recordHeartbeat } from './adapters/control-table
 import { requestCatchUp, sendHeartbeats } from './adapters/queues';
 import { getConfig } from './config';
 import { wasAway } from './health';
+import { readHealthReport } from './health-report';
 import { logger } from './logger';
+import { healthPoints, METRIC, publishMetrics, recordMetric, recordMetrics } from './metrics';
+
+// How often the heartbeat function samples /health for the Unhealthy and lag metrics: several
+// samples a minute (the Unhealthy alarm looks at each minute's worst), a few reads each.
+const HEALTH_SAMPLE_MS = 10_000;
+
+async function sampleHealth(): Promise<void> {
+  try {
+    recordMetrics(healthPoints((await readHealthReport()).secondaries));
+  } catch (err) {
+    logger.warn('health sample for metrics failed', { error: err as Error });
+  }
+  // The function runs for a minute: publish each sample as it is taken, not at the end.
+  publishMetrics();
+}
 
 /**
  * Sends a heartbeat to every secondary each interval until `untilMs`. A scheduled function runs
@@ -13,10 +29,15 @@ export async function beatUntil(untilMs: number): Promise<number> {
   const { intervalMs } = getConfig().heartbeat;
   await markHeartbeatsStarted(Date.now());
   let beats = 0;
+  let sampledAt = -Infinity;
   while (Date.now() + intervalMs / 2 < untilMs) {
     const started = Date.now();
     await sendHeartbeats(started).catch((err: unknown) => logger.warn('heartbeat could not be sent', { error: err as Error }));
     beats++;
+    if (started - sampledAt >= HEALTH_SAMPLE_MS) {
+      sampledAt = started;
+      await sampleHealth();
+    }
     await sleep(Math.max(0, intervalMs - (Date.now() - started)));
   }
   return beats;
@@ -24,6 +45,8 @@ export async function beatUntil(untilMs: number): Promise<number> {
 
 /** A heartbeat reached `secondary`: record it, and catch the secondary up if it was away. */
 export async function receiveHeartbeat(secondary: string, sentAt: number): Promise<void> {
+  // A heartbeat travels the replicate path like a job: its transit time is the replication delay.
+  recordMetric(METRIC.replicationDelay, 'Milliseconds', Math.max(0, Date.now() - sentAt), { secondary });
   const { recorded, previous } = await recordHeartbeat(secondary, sentAt);
   if (recorded && wasAway(previous, sentAt, getConfig().heartbeat)) {
     logger.info('secondary is back; catching it up', { secondary, lastBeat: previous });

@@ -5,6 +5,7 @@ import { getConfig } from './config';
 import { holesIn } from './holes';
 import { appliedPrefix } from './log-reader';
 import { logger } from './logger';
+import { METRIC, recordMetric } from './metrics';
 import { MAX_PAGE } from './validation';
 
 /**
@@ -17,6 +18,7 @@ export async function fillWithNoop(id: number): Promise<boolean> {
   const filled = await masterTable.putIfAbsent({ id, noop: true });
   if (filled) {
     logger.warn('hole filled with a no-op', { id });
+    recordMetric(METRIC.holesFilled, 'Count', 1);
     await fanOut({ id, noop: true });
   }
   return filled;

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ReplogError, UnavailableError } from './errors';
 import { logger } from './logger';
+import { METRIC, publishMetrics, recordMetric, routeOf } from './metrics';
 
 export type HttpEvent = APIGatewayProxyEvent;
 export type HttpResult = APIGatewayProxyResult;
@@ -26,6 +27,15 @@ const jsonErrors = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
+/** Counts 5xx answers by route (the append-5xx alarm watches POST /append), then publishes the metrics. */
+const metrics = (): middy.MiddlewareObj<HttpEvent, HttpResult> => {
+  const done = async (request: middy.Request<HttpEvent, HttpResult>) => {
+    if ((request.response?.statusCode ?? 500) >= 500) recordMetric(METRIC.serverErrors, 'Count', 1, { route: routeOf(request.event) });
+    publishMetrics();
+  };
+  return { after: done, onError: done };
+};
+
 /** Decodes a base64 body (API Gateway sends binary-ish bodies that way). */
 export function bodyText(event: HttpEvent): string | null {
   if (event.body === null || event.body === undefined) return null;
@@ -41,5 +51,6 @@ export function header(event: HttpEvent, name: string): string | undefined {
 
 /** Wraps an HTTP handler: every error becomes a JSON error response, never a crash. */
 export function httpHandler(fn: (event: HttpEvent) => Promise<HttpResult>) {
-  return middy<HttpEvent, HttpResult>(fn).use(jsonErrors());
+  // onError runs last-registered first: the error becomes its JSON response before it is counted.
+  return middy<HttpEvent, HttpResult>(fn).use(metrics()).use(jsonErrors());
 }

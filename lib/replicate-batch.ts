@@ -1,9 +1,10 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { delayRedelivery } from './adapters/queues';
 import { retryDelaySeconds } from './backoff';
-import { secondaryForQueueArn } from './config';
+import { getConfig, secondaryForQueueArn } from './config';
 import { logger } from './logger';
 import { decodeJob, MalformedJobError } from './job-codec';
+import { METRIC, recordMetric } from './metrics';
 import { applyReplicateJob } from './replicator';
 import { secondaryTable } from './adapters/secondary-table';
 import { reportGap } from './repair';
@@ -48,6 +49,9 @@ async function replicateRecord(record: SQSRecord): Promise<Outcome> {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     const delay = retryDelaySeconds(receiveCount);
     const context = { id: job.id, secondary, receiveCount, retryInSeconds: delay };
+    // At the last allowed receive SQS parks the job in the DLQ instead of delivering it again.
+    const parked = receiveCount >= getConfig().maxReceiveCount;
+    recordMetric(parked ? METRIC.replicateDeadLettered : METRIC.replicateRetries, 'Count', 1, { secondary });
     if (err instanceof InjectedFailure) logger.info(`job failed: ${err.message}; will retry`, context);
     else logger.warn('replicate failed; will retry', { ...context, error: err as Error });
     await delayRedelivery(secondary, record.receiptHandle, delay).catch((e: unknown) =>

@@ -8,6 +8,7 @@ import { assertWritable } from './availability';
 import { getConfig } from './config';
 import { AppendNotStoredError, AppendOutcomeUnknownError, IdempotencyConflictError, ReplogError } from './errors';
 import { logger } from './logger';
+import { appendPoints, recordMetrics } from './metrics';
 import type { AppendRequest } from './validation';
 
 export interface AppendResult {
@@ -109,6 +110,13 @@ async function waitAndAnswer(id: number, msg: string, w: number): Promise<Append
  * after it, nothing fails the request — replication heals itself and the answer follows `w`.
  */
 export async function appendMessage(request: AppendRequest): Promise<AppendResult> {
+  const started = Date.now();
+  const result = await appendOrRetry(request);
+  recordMetrics(appendPoints(result.w, Date.now() - started, result.met));
+  return result;
+}
+
+async function appendOrRetry(request: AppendRequest): Promise<AppendResult> {
   const { msg, w, idempotencyKey } = request;
   if (idempotencyKey !== undefined) {
     const earlier = await beforeCommit('read the Idempotency-Key', () => boundAppend(idempotencyKey));

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { startStack, StackStartError } from './lib/stack';
 import { projectRoot } from './lib/stack-definition';
-import { isBackgroundInvocationLine, prettyLogLine } from './lib/pretty-log';
+import { isBackgroundInvocationLine, isMetricsLine, prettyLogLine } from './lib/pretty-log';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     lockFile: join(projectRoot, '.replog', 'start.lock'),
     log: (line, source) => {
       if (source === 'stack') console.log(`[replog] ${line}`);
-      else if (line.trim() !== '' && !isBackgroundInvocationLine(line)) console.log(prettyLogLine(line));
+      else if (line.trim() !== '' && !isBackgroundInvocationLine(line) && !isMetricsLine(line)) console.log(prettyLogLine(line));
     },
   });
   const secondaries = (process.env.REPLOG_SECONDARIES ?? 's1,s2').split(',').map((s) => s.trim());

@@ -32,3 +32,17 @@ const INTERNAL_INVOCATION = /^(\(λ: (replicate\w*|heartbeat|repair|view)\) Requ
 export function isBackgroundInvocationLine(line: string): boolean {
   return INTERNAL_INVOCATION.test(line);
 }
+
+/**
+ * True for a CloudWatch embedded-metric-format line (lib/metrics.ts): on AWS CloudWatch turns it
+ * into metrics; in `npm start`'s readable log it is noise, several a second from the heartbeats.
+ */
+export function isMetricsLine(line: string): boolean {
+  if (!line.startsWith('{"') || !line.includes('"_aws"')) return false;
+  try {
+    const aws = (JSON.parse(line) as { _aws?: { CloudWatchMetrics?: unknown } })._aws;
+    return Array.isArray(aws?.CloudWatchMetrics);
+  } catch {
+    return false;
+  }
+}

@@ -3,6 +3,9 @@
 // so that N secondaries need no copy-paste and every function gets least-privilege IAM.
 
 const SECONDARY_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+// Failed receives of a replicate job before SQS parks it in the DLQ (the consumers see it as
+// REPLOG_MAX_RECEIVE_COUNT, to count the jobs they are about to give up on).
+const MAX_RECEIVE_COUNT = 1000;
 
 async function readSettings(resolveVariable) {
   const raw = String(await resolveVariable('self:custom.secondaries'));
@@ -19,13 +22,50 @@ async function readSettings(resolveVariable) {
   const list = (value) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
   const localStages = list(await resolveVariable('self:custom.localStages'));
   const adminStages = list(await resolveVariable('self:custom.adminStages'));
+  const keylessStages = list(await resolveVariable('self:custom.keylessStages'));
+  const setting = async (name) => String(await resolveVariable(`self:custom.${name}`)).trim();
   return {
     secondaries,
     stage,
+    service,
     prefix: `${service}-${stage}`,
     isLocal: localStages.includes(stage),
     adminEnabled: adminStages.includes(stage),
+    keyRequired: !keylessStages.includes(stage),
+    api: {
+      keyVersion: positiveInteger('REPLOG_API_KEY_VERSION', await setting('apiKeyVersion')),
+      keyValue: apiKeyValue(await setting('apiKeyValue')),
+      rateLimit: positiveNumber('REPLOG_API_RATE_LIMIT', await setting('apiRateLimit')),
+      burstLimit: positiveInteger('REPLOG_API_BURST_LIMIT', await setting('apiBurstLimit')),
+      monthlyQuota: positiveInteger('REPLOG_API_MONTHLY_QUOTA', await setting('apiMonthlyQuota')),
+    },
+    alarmEmail: alarmEmail(await setting('alarmEmail')),
   };
+}
+
+function positiveNumber(name, raw) {
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+function positiveInteger(name, raw) {
+  const value = positiveNumber(name, raw);
+  if (!Number.isSafeInteger(value)) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** API Gateway takes key values of 20 to 128 characters; empty lets it generate one. */
+function apiKeyValue(raw) {
+  if (raw === '') return undefined;
+  if (!/^[\x21-\x7e]{20,128}$/.test(raw)) throw new Error('REPLOG_API_KEY_VALUE must be 20 to 128 printable ASCII characters without spaces');
+  return raw;
+}
+
+function alarmEmail(raw) {
+  if (raw === '') return undefined;
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(raw)) throw new Error(`REPLOG_ALARM_EMAIL must be an e-mail address, got "${raw}"`);
+  return raw;
 }
 
 /** "s1" -> "S1", "eu-west" -> "EuWest": CloudFormation logical ids are alphanumeric. */
@@ -43,6 +83,9 @@ const ids = {
   dlq: (s) => `ReplicateDlq${logicalSuffix(s)}`,
   repairQueue: 'RepairQueue',
   role: (fn) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`,
+  alarmTopic: 'AlarmTopic',
+  dlqAlarm: (s) => `DlqNotEmptyAlarm${logicalSuffix(s)}`,
+  unhealthyAlarm: (s) => `UnhealthyAlarm${logicalSuffix(s)}`,
 };
 
 function logTable(tableName, partitionKey, sortKey) {
@@ -75,7 +118,9 @@ function tables(settings) {
     [ids.ackTable]: logTable(`${prefix}-acks`, { name: 'id', type: 'N' }, { name: 'node', type: 'S' }),
     [ids.controlTable]: logTable(`${prefix}-control`, { name: 'pk', type: 'S' }),
   };
-  out[ids.controlTable].Properties.TimeToLiveSpecification = { AttributeName: 'expiresAt', Enabled: true };
+  // Per-id bookkeeping (acks, idempotency keys, leases) carries `expiresAt`; DynamoDB deletes it
+  // after REPLOG_ACK_RETENTION_HOURS (see lib/retention.ts), free of write charges.
+  for (const id of [ids.ackTable, ids.controlTable]) out[id].Properties.TimeToLiveSpecification = { AttributeName: 'expiresAt', Enabled: true };
   for (const s of secondaries) out[ids.secondaryTable(s)] = logTable(`${prefix}-secondary-${s}`, ...LOG_KEY);
   return out;
 }
@@ -102,7 +147,7 @@ function queues(settings) {
         MessageRetentionPeriod: 1209600,
         // Retries back off by receive count; only a job that failed this often is parked, and
         // catch-up copies whatever a secondary misses from the master anyway.
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq(s), 'Arn'] }, maxReceiveCount: 1000 },
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq(s), 'Arn'] }, maxReceiveCount: MAX_RECEIVE_COUNT },
       },
     };
   }
@@ -139,6 +184,9 @@ function grants(settings) {
     wait: [
       [[ids.masterTable], ['dynamodb:GetItem']],
       [[ids.ackTable], ['dynamodb:BatchGetItem']],
+      // An id whose acks expired is answered from the secondaries' applied prefixes.
+      [allSecondaryTables, ['dynamodb:Query']],
+      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     ],
     adminFaults: [[[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:PutItem']]],
     health: [
@@ -146,7 +194,9 @@ function grants(settings) {
       [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     ],
     heartbeat: [
-      [[ids.controlTable], ['dynamodb:PutItem']],
+      // Beats, and every few seconds the health report behind the Unhealthy and lag metrics.
+      [[ids.controlTable], ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      [[ids.masterTable, ...allSecondaryTables], ['dynamodb:Query']],
       [allQueues, ['sqs:SendMessage']],
     ],
     // The page is built into the function: no data-plane access at all.
@@ -210,41 +260,135 @@ function role(functionName, statements) {
   };
 }
 
-/**
- * API Gateway answers an unknown route with 403 "Missing Authentication Token"; replog's contract
- * is a JSON 404 (e.g. the admin routes on stages without fault injection).
- */
-function gatewayResponses() {
+function gatewayResponse(type, statusCode, error) {
   return {
-    UnknownRouteResponse: {
-      Type: 'AWS::ApiGateway::GatewayResponse',
-      Properties: {
-        RestApiId: { Ref: 'ApiGatewayRestApi' },
-        ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
-        StatusCode: '404',
-        ResponseTemplates: { 'application/json': '{"error": "no such route"}' },
-      },
+    Type: 'AWS::ApiGateway::GatewayResponse',
+    Properties: {
+      RestApiId: { Ref: 'ApiGatewayRestApi' },
+      ResponseType: type,
+      StatusCode: String(statusCode),
+      ResponseTemplates: { 'application/json': JSON.stringify({ error }) },
     },
   };
+}
+
+function gatewayResponses(settings) {
+  const out = {
+    // API Gateway answers an unknown route with 403 "Missing Authentication Token"; replog's
+    // contract is a JSON 404 (e.g. the admin routes on stages without fault injection).
+    UnknownRouteResponse: gatewayResponse('MISSING_AUTHENTICATION_TOKEN', 404, 'no such route'),
+  };
+  if (!settings.keyRequired) return out;
+  const { rateLimit, burstLimit, monthlyQuota } = settings.api;
+  const keyError = 'this API needs its key in the x-api-key header; the key sent is missing or not valid';
+  // A wrong key is INVALID_API_KEY; which type a request with no key at all gets is not
+  // documented, and ACCESS_DENIED has no other cause here (no authorizers, no resource policy).
+  out.InvalidApiKeyResponse = gatewayResponse('INVALID_API_KEY', 403, keyError);
+  out.AccessDeniedResponse = gatewayResponse('ACCESS_DENIED', 403, keyError);
+  out.ThrottledResponse = gatewayResponse('THROTTLED', 429, `too many requests: this key may send ${rateLimit} a second (bursts of ${burstLimit}); retry in a moment`);
+  out.QuotaExceededResponse = gatewayResponse('QUOTA_EXCEEDED', 429, `this key has used its ${monthlyQuota} requests for the month; ask the operator to raise REPLOG_API_MONTHLY_QUOTA`);
+  return out;
+}
+
+/**
+ * The alarms an operator needs, all notifying one SNS topic (with an e-mail subscription when
+ * REPLOG_ALARM_EMAIL is set). The replog metrics are the ones lib/metrics.ts emits in EMF: namespace
+ * = the service, dimension `service` = "<service>-<stage>" (serverless.yml's POWERTOOLS_* settings).
+ */
+function alarms(settings) {
+  const { prefix, service, secondaries } = settings;
+  const topic = { Ref: ids.alarmTopic };
+  const alarm = (name, description, properties) => ({
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: { AlarmName: `${prefix}-${name}`, AlarmDescription: description, AlarmActions: [topic], OKActions: [topic], ...properties },
+  });
+  const replogMetric = (metricName, dimensions) => ({
+    Namespace: service,
+    MetricName: metricName,
+    Dimensions: [{ Name: 'service', Value: prefix }, ...Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }))],
+  });
+  const out = {
+    [ids.alarmTopic]: { Type: 'AWS::SNS::Topic', Properties: { TopicName: `${prefix}-alarms`, DisplayName: `replog ${settings.stage} alarms` } },
+  };
+  if (settings.alarmEmail) {
+    out.AlarmEmailSubscription = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: topic, Protocol: 'email', Endpoint: settings.alarmEmail } };
+  }
+  for (const s of secondaries) {
+    out[ids.dlqAlarm(s)] = alarm(
+      `${s}-dlq-not-empty`,
+      `Replicate jobs for ${s} failed ${MAX_RECEIVE_COUNT} times and were parked in its DLQ. Catch-up copies what ${s} misses from the master; find the cause in the replicate${logicalSuffix(s)} logs, then purge the DLQ.`,
+      {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: `${prefix}-replicate-${s}-dlq` }],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        // SQS stops reporting an idle, empty queue.
+        TreatMissingData: 'notBreaching',
+      },
+    );
+    out[ids.unhealthyAlarm(s)] = alarm(
+      `${s}-unhealthy`,
+      `${s} has missed every heartbeat for more than 5 minutes: it is down, failing or backlogged, appends at w=${secondaries.length + 1} answer 202, and without a quorum the master is read-only. No data means the heartbeat function itself stopped.`,
+      {
+        ...replogMetric('Unhealthy', { secondary: s }),
+        // The heartbeat samples health every few seconds (1 = Unhealthy); Minimum 1 over a minute
+        // means Unhealthy at every sample of it, for 5 minutes in a row.
+        Statistic: 'Minimum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'breaching',
+      },
+    );
+  }
+  out.AppendServerErrorsAlarm = alarm(
+    'append-5xx',
+    'POST /append answered a 5xx: read-only (no quorum), a storage call failing before the message was stored (503), or the function crashing or timing out (API Gateway 502/504).',
+    {
+      Metrics: [
+        { Id: 'answered', ReturnData: false, MetricStat: { Metric: replogMetric('ServerErrors', { route: 'POST /append' }), Period: 60, Stat: 'Sum' } },
+        {
+          Id: 'crashed',
+          ReturnData: false,
+          MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'AppendLambdaFunction' } }] }, Period: 60, Stat: 'Sum' },
+        },
+        { Id: 'total', Label: 'POST /append 5xx', ReturnData: true, Expression: 'FILL(answered, 0) + FILL(crashed, 0)' },
+      ],
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    },
+  );
+  return out;
 }
 
 function replicateFunctionName(secondary) {
   return `replicate${logicalSuffix(secondary)}`;
 }
 
-function http(method, path) {
-  return [{ http: { method, path } }];
+/** An HTTP event; `private` makes API Gateway demand the stage's API key (x-api-key). */
+function http(method, path, keyRequired) {
+  return { http: { method, path, ...(keyRequired ? { private: true } : {}) } };
 }
 
 function functionDefinitions(settings) {
+  const api = (method, path) => [http(method, path, settings.keyRequired)];
   const fns = {
-    append: { handler: 'functions/append.handler', events: http('post', '/append') },
-    list: { handler: 'functions/list.handler', events: http('get', '/list') },
-    secondaryList: { handler: 'functions/secondary-list.handler', events: http('get', '/secondaries/{name}/list') },
-    wait: { handler: 'functions/wait.handler', events: http('get', '/messages/{id}/wait') },
-    health: { handler: 'functions/health.handler', events: http('get', '/health') },
-    web: { handler: 'functions/web.handler', events: http('get', '/') },
-    view: { handler: 'functions/view.handler', events: http('get', '/view') },
+    append: { handler: 'functions/append.handler', events: api('post', '/append') },
+    list: { handler: 'functions/list.handler', events: api('get', '/list') },
+    secondaryList: { handler: 'functions/secondary-list.handler', events: api('get', '/secondaries/{name}/list') },
+    wait: { handler: 'functions/wait.handler', events: api('get', '/messages/{id}/wait') },
+    health: { handler: 'functions/health.handler', events: api('get', '/health') },
+    // The page itself is public: it holds no data and asks for the key before it calls the API.
+    web: { handler: 'functions/web.handler', events: [http('get', '/', false)] },
+    view: { handler: 'functions/view.handler', events: api('get', '/view') },
     heartbeat: {
       handler: 'functions/heartbeat.handler',
       // Beats for a minute per scheduled run (EventBridge's finest rate).
@@ -255,10 +399,7 @@ function functionDefinitions(settings) {
   if (settings.adminEnabled) {
     fns.adminFaults = {
       handler: 'functions/admin-faults.handler',
-      events: [
-        { http: { method: 'put', path: '/admin/secondaries/{name}/faults' } },
-        { http: { method: 'get', path: '/admin/secondaries/{name}/faults' } },
-      ],
+      events: [...api('put', '/admin/secondaries/{name}/faults'), ...api('get', '/admin/secondaries/{name}/faults')],
     };
   }
   fns.repair = {
@@ -298,7 +439,25 @@ module.exports.resources = async ({ resolveVariable }) => {
   const { fns, roles } = functionDefinitions(settings);
   const iam = {};
   for (const name of Object.keys(fns)) iam[ids.role(name)] = role(name, roles[name]);
-  return { Resources: { ...tables(settings), ...queues(settings), ...iam, ...gatewayResponses() } };
+  return { Resources: { ...tables(settings), ...queues(settings), ...iam, ...gatewayResponses(settings), ...alarms(settings) } };
+};
+
+/**
+ * provider.apiGateway: on every stage but the keyless ones, one API key (named by
+ * REPLOG_API_KEY_VERSION, so bumping it rotates the key) bound to a usage plan that throttles it
+ * and caps its month. Without REPLOG_API_KEY_VALUE, API Gateway generates the value.
+ */
+module.exports.apiGateway = async ({ resolveVariable }) => {
+  const settings = await readSettings(resolveVariable);
+  if (!settings.keyRequired) return {};
+  const { keyVersion, keyValue, rateLimit, burstLimit, monthlyQuota } = settings.api;
+  return {
+    apiKeys: [{ name: `${settings.prefix}-key-v${keyVersion}`, description: `replog ${settings.stage} API key`, ...(keyValue ? { value: keyValue } : {}) }],
+    usagePlan: {
+      throttle: { rateLimit, burstLimit },
+      quota: { limit: monthlyQuota, period: 'MONTH' },
+    },
+  };
 };
 
 /** A queue's URL: built by name on local stages, a CloudFormation Ref elsewhere. */
@@ -324,3 +483,5 @@ module.exports.queueUrls = async ({ resolveVariable }) => {
   const body = settings.secondaries.map((s) => `"${s}":"\${${ids.queue(s)}}"`).join(',');
   return { 'Fn::Sub': `{${body}}` };
 };
+
+module.exports.maxReceiveCount = () => String(MAX_RECEIVE_COUNT);

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC } from '../../lib/metrics';
 import { projectRoot, readStackDefinition, serverlessBin, serverlessEnv } from '../../scripts/lib/stack-definition';
 
 const run = promisify(execFile);
 
 interface Template {
-  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+  Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: unknown }>;
 }
 
 const DATA_PLANE = /^(dynamodb|sqs):/;
@@ -58,6 +59,106 @@ describe('serverless package --stage prod', () => {
     }
   });
 
+  it('requires the API key on every method but GET / (the page), with admin routes absent', () => {
+    const methods = resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, r]) => r.Properties);
+    const isRoot = (m: Record<string, any>) => JSON.stringify(m.ResourceId) === JSON.stringify({ 'Fn::GetAtt': ['ApiGatewayRestApi', 'RootResourceId'] });
+    const page = methods.filter((m) => isRoot(m) && m.HttpMethod === 'GET');
+    expect(page).toHaveLength(1);
+    expect(page[0]?.ApiKeyRequired).toBe(false);
+    const api = methods.filter((m) => !(isRoot(m) && m.HttpMethod === 'GET') && m.HttpMethod !== 'OPTIONS');
+    // append, list, secondary list, wait, health, view
+    expect(api.length).toBe(6);
+    for (const m of api) expect(m.ApiKeyRequired, JSON.stringify(m.Integration?.Uri)).toBe(true);
+    const paths = resourcesOfType(template, 'AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart);
+    expect(paths).not.toContain('admin');
+    expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id)).not.toContain('AdminFaultsLambdaFunction');
+  });
+
+  it('binds one API key to a usage plan with throttle and monthly quota on the stage', () => {
+    const keys = resourcesOfType(template, 'AWS::ApiGateway::ApiKey');
+    const plans = resourcesOfType(template, 'AWS::ApiGateway::UsagePlan');
+    const bindings = resourcesOfType(template, 'AWS::ApiGateway::UsagePlanKey');
+    expect(keys).toHaveLength(1);
+    expect(plans).toHaveLength(1);
+    expect(bindings).toHaveLength(1);
+    const [keyId, key] = keys[0]!;
+    const [planId, plan] = plans[0]!;
+    // API Gateway generates the value: none sits in the template.
+    expect(key.Properties.Value).toBeUndefined();
+    expect(key.Properties.Enabled).toBe(true);
+    expect(key.Properties.Name).toBe('replog-prod-key-v1');
+    expect(plan.Properties.ApiStages).toEqual([{ ApiId: { Ref: 'ApiGatewayRestApi' }, Stage: 'prod' }]);
+    expect(plan.Properties.Throttle).toEqual({ RateLimit: 25, BurstLimit: 50 });
+    expect(plan.Properties.Quota).toEqual({ Limit: 1_000_000, Period: 'MONTH' });
+    expect(bindings[0]![1].Properties).toEqual({ KeyId: { Ref: keyId }, KeyType: 'API_KEY', UsagePlanId: { Ref: planId } });
+  });
+
+  it('answers a missing or wrong key with 403 and throttling with 429, as JSON errors', () => {
+    const responses = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties.ResponseType, r.Properties]));
+    for (const [type, status] of [['INVALID_API_KEY', '403'], ['ACCESS_DENIED', '403'], ['THROTTLED', '429'], ['QUOTA_EXCEEDED', '429'], ['MISSING_AUTHENTICATION_TOKEN', '404']] as const) {
+      const response = responses[type];
+      expect(response?.StatusCode, type).toBe(status);
+      expect(response?.RestApiId).toEqual({ Ref: 'ApiGatewayRestApi' });
+      const body = JSON.parse(response?.ResponseTemplates['application/json']) as { error?: unknown };
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(typeof body.error).toBe('string');
+    }
+    expect(JSON.parse(responses.INVALID_API_KEY?.ResponseTemplates['application/json']).error).toMatch(/x-api-key/);
+  });
+
+  it('expires ack records (and the control table\'s per-id records) with a DynamoDB TTL', () => {
+    const tables = Object.fromEntries(resourcesOfType(template, 'AWS::DynamoDB::Table').map(([, r]) => [r.Properties.TableName, r.Properties]));
+    for (const name of ['replog-prod-acks', 'replog-prod-control']) {
+      expect(tables[name]?.TimeToLiveSpecification, name).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    }
+    expect(tables['replog-prod-master']?.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('has the alarms, each notifying the SNS topic, on the metrics the functions emit', () => {
+    const topics = resourcesOfType(template, 'AWS::SNS::Topic');
+    expect(topics.map(([id, r]) => [id, r.Properties.TopicName])).toEqual([['AlarmTopic', 'replog-prod-alarms']]);
+    expect(resourcesOfType(template, 'AWS::SNS::Subscription')).toHaveLength(0);
+    const alarms = Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
+    expect(Object.keys(alarms).sort()).toEqual(['AppendServerErrorsAlarm', 'DlqNotEmptyAlarmS1', 'DlqNotEmptyAlarmS2', 'UnhealthyAlarmS1', 'UnhealthyAlarmS2']);
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.AlarmDescription.length).toBeGreaterThan(40);
+    }
+    const dimensions = (a: Record<string, any>) => Object.fromEntries(a.Dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]));
+
+    // DLQ depth > 0, per secondary.
+    for (const s of ['s1', 's2']) {
+      const dlq = alarms[`DlqNotEmptyAlarm${s.toUpperCase()}`]!;
+      expect(dlq).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(dimensions(dlq)).toEqual({ QueueName: `replog-prod-replicate-${s}-dlq` });
+      expect(resourcesOfType(template, 'AWS::SQS::Queue').some(([, q]) => q.Properties.QueueName === `replog-prod-replicate-${s}-dlq`)).toBe(true);
+    }
+
+    // Unhealthy at every sample for 5 one-minute periods in a row, per secondary.
+    for (const s of ['s1', 's2']) {
+      const unhealthy = alarms[`UnhealthyAlarm${s.toUpperCase()}`]!;
+      expect(unhealthy).toMatchObject({ Namespace: 'replog', MetricName: METRIC.unhealthy, Statistic: 'Minimum', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 5, Threshold: 1 });
+      expect(unhealthy.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+      expect(dimensions(unhealthy)).toEqual({ service: 'replog-prod', secondary: s });
+    }
+
+    // Any 5xx of POST /append: the ones it answered, and the crashes and timeouts API Gateway turns into 502/504.
+    const append = alarms.AppendServerErrorsAlarm!;
+    expect(append).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1 });
+    const stats = Object.fromEntries(append.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat.Metric]));
+    expect(stats.answered).toMatchObject({ Namespace: 'replog', MetricName: METRIC.serverErrors });
+    expect(dimensions(stats.answered)).toEqual({ service: 'replog-prod', route: 'POST /append' });
+    expect(stats.crashed).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
+    expect(dimensions(stats.crashed)).toEqual({ FunctionName: { Ref: 'AppendLambdaFunction' } });
+    expect(append.Metrics.find((m: any) => m.ReturnData)?.Expression).toBe('FILL(answered, 0) + FILL(crashed, 0)');
+  });
+
+  it('gives the functions the metric namespace and service the alarms watch', () => {
+    const fn = template.Resources.AppendLambdaFunction!;
+    expect(fn.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'replog', POWERTOOLS_SERVICE_NAME: 'replog-prod', REPLOG_ACK_RETENTION_HOURS: '168' });
+  });
+
   it('gives each replicate consumer access to its own table only, and runs on nodejs22.x', () => {
     const role = template.Resources.ReplicateS1Role as any;
     const resources = JSON.stringify(role.Properties.Policies);
@@ -79,6 +180,35 @@ describe('fault injection on prod', () => {
     expect(definition.resources.UnknownRouteResponse?.Properties?.StatusCode).toBe('404');
     const local = await readStackDefinition('local', { ...process.env });
     expect(JSON.stringify(local.resources)).toContain('AdminFaultsRole');
+  }, 60_000);
+});
+
+describe('deploy settings', () => {
+  it('subscribes REPLOG_ALARM_EMAIL to the alarm topic', async () => {
+    const definition = await readStackDefinition('prod', { ...process.env, REPLOG_ALARM_EMAIL: 'ops@example.com' });
+    expect(definition.resources.AlarmEmailSubscription?.Properties).toEqual({ TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: 'ops@example.com' });
+  }, 60_000);
+
+  it.each([
+    ['REPLOG_API_RATE_LIMIT', '0', /REPLOG_API_RATE_LIMIT must be a positive number/],
+    ['REPLOG_API_BURST_LIMIT', '1.5', /REPLOG_API_BURST_LIMIT must be a positive integer/],
+    ['REPLOG_API_MONTHLY_QUOTA', 'lots', /REPLOG_API_MONTHLY_QUOTA must be a positive number/],
+    ['REPLOG_API_KEY_VALUE', 'short', /REPLOG_API_KEY_VALUE must be 20 to 128/],
+    ['REPLOG_ALARM_EMAIL', 'not-an-address', /REPLOG_ALARM_EMAIL must be an e-mail address/],
+  ])('refuses %s=%s with a message that names it', async (name, value, message) => {
+    const err = await readStackDefinition('prod', { ...process.env, [name]: value }).then(
+      () => undefined,
+      (e: Error & { stderr?: string; stdout?: string }) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(`${err?.message} ${err?.stdout ?? ''} ${err?.stderr ?? ''}`).toMatch(message);
+  }, 60_000);
+
+  it('needs no key on local, and a key on dev (the same template as prod)', async () => {
+    const [local, dev] = await Promise.all([readStackDefinition('local', { ...process.env }), readStackDefinition('dev', { ...process.env })]);
+    expect(local.resources.InvalidApiKeyResponse).toBeUndefined();
+    expect(dev.resources.InvalidApiKeyResponse?.Properties?.StatusCode).toBe('403');
+    expect(JSON.stringify(dev.resources)).toContain('AdminFaultsRole');
   }, 60_000);
 });
 

@@ -1,6 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
-import { isBackgroundInvocationLine, prettyLogLine } from '../../scripts/lib/pretty-log';
+import { isBackgroundInvocationLine, isMetricsLine, prettyLogLine } from '../../scripts/lib/pretty-log';
+import { appendPoints, publishMetrics, recordMetrics } from '../../lib/metrics';
 
 /** Lines as Powertools Logger writes them, inside a Lambda (context keys) and outside one. */
 const APPENDED =
@@ -174,5 +175,34 @@ describe('isBackgroundInvocationLine', () => {
     ' (λ: heartbeat) RequestId: 1',
   ])('keeps %s', (line) => {
     expect(isBackgroundInvocationLine(line)).toBe(false);
+  });
+});
+
+describe('isMetricsLine', () => {
+  it('recognises the EMF line lib/metrics.ts writes', () => {
+    // Arrange: capture what Powertools writes for one append.
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      recordMetrics(appendPoints(2, 30, true));
+      publishMetrics();
+    } finally {
+      spy.mockRestore();
+    }
+    const line = written.join('').trim();
+
+    expect(line).toContain('"AppendLatency"');
+    expect(isMetricsLine(line)).toBe(true);
+  });
+
+  it.each([APPENDED, IN_LAMBDA, '{"_aws": 1}', '{"_aws": {"CloudWatchMetrics": "x"}}', '{"_aws"', 'metrics', ''])('keeps %s', (line) => {
+    expect(isMetricsLine(line)).toBe(false);
+  });
+
+  it('never throws, whatever the line (property)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (tail) => void isMetricsLine(`{"_aws"${tail}`)));
   });
 });
