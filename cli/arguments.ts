@@ -1,5 +1,6 @@
 // Checks of the command line done before anything is sent; commander turns a failure into a usage error (exit 2).
 import { InvalidArgumentError } from 'commander';
+import { isApiKey } from '../lib/api-key';
 
 /** An integer ≥ min, written as plain digits ("1.5", "1e3", "" and "-1" are refused). */
 export function integer(what: string, min: number) {
@@ -27,7 +28,7 @@ export function idempotencyKey(raw: string): string {
 
 /** An API Gateway key as sent in x-api-key: 20 to 128 printable ASCII characters, no blanks. */
 export function apiKey(raw: string): string {
-  if (!/^[\x21-\x7e]{20,128}$/.test(raw)) {
+  if (!isApiKey(raw)) {
     throw new InvalidArgumentError('the API key must be 20 to 128 printable ASCII characters without blanks (as `npx serverless info` prints it).');
   }
   return raw;

@@ -1,6 +1,7 @@
 // The live web view's rules, pure and shared: the server side (lib/view.ts) uses the first half
 // to build GET /view, the page (web/app.ts, bundled for the browser) the second half to render it.
 // Nothing here touches AWS, the DOM or Node: it must bundle for both and be unit-testable.
+import { isApiKey } from './api-key';
 import { BadRequestError } from './errors';
 import type { HealthStatus } from './health';
 import type { LogEntry } from './log-entry';
@@ -219,4 +220,68 @@ export function describeFaults(f: FaultsView | undefined): string {
 export function apiPath(pagePath: string, path: string): string {
   const base = pagePath.endsWith('/') ? pagePath : `${pagePath}/`;
   return base + path.replace(/^\/+/, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Polling cadence: each poll of GET /view is an API Gateway request, a Lambda invocation and a
+// dozen reads, so a forgotten tab must cost little (docs/capacity.md). Fast only while something
+// is happening, backing off when nothing changes, and no polls at all while the tab is hidden.
+// ---------------------------------------------------------------------------------------------
+
+export const POLL_FAST_MS = 400;
+export const POLL_IDLE_MS = 5000;
+/** Unchanged polls still taken at the fast rate after a change: replication settles in ~1 s. */
+const FAST_GRACE_POLLS = 2;
+
+export interface PollState {
+  /** The tab is visible (document.visibilityState). */
+  visible: boolean;
+  /** Requests this page sent that have not answered yet (appends, fault changes). */
+  pendingRequests: number;
+  /** Polls in a row whose view showed no change (or failed); 0 right after a change or an action. */
+  quietPolls: number;
+}
+
+/** Milliseconds until the next poll of GET /view, or null: none while the tab is hidden. */
+export function nextPollDelay(state: PollState): number | null {
+  if (!state.visible) return null;
+  if (state.pendingRequests > 0) return POLL_FAST_MS;
+  const backoff = Math.max(0, state.quietPolls - FAST_GRACE_POLLS);
+  return Math.min(POLL_IDLE_MS, POLL_FAST_MS * 2 ** Math.min(backoff, 16));
+}
+
+/** The cadence in words, for the page's header. */
+export function describeCadence(delayMs: number | null): string {
+  if (delayMs === null) return 'Paused while this tab is hidden.';
+  const every = `every ${formatDuration(delayMs)}`;
+  return delayMs >= POLL_IDLE_MS ? `Nothing is changing: checking ${every}.` : `Refreshing ${every}.`;
+}
+
+/**
+ * What of a view counts as a change for the polling cadence: every node's prefix, held entries
+ * and faults, and the health statuses, lags and quorum. Not the read time or heartbeat ages,
+ * which move on every poll.
+ */
+export function viewSignature(view: View): string {
+  const nodes = view.nodes.map((n) => [n.name, n.applied, n.entries.map((e) => (e.visible ? e.id : -e.id - 1)), n.faults ?? null]);
+  const health = Object.entries(view.health.secondaries).map(([name, s]) => [name, s.status, s.applied, s.lag]);
+  return JSON.stringify([nodes, health, view.health.readOnly, view.health.quorum]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API key of a deployed stage (every call but the page needs it in x-api-key)
+// ---------------------------------------------------------------------------------------------
+
+/** The key typed into the page (surrounding blanks of a paste dropped). */
+export function parseApiKey(raw: string): { key: string } | { error: string } {
+  const key = raw.trim();
+  if (isApiKey(key)) return { key };
+  return { error: 'An API key is 20 to 128 characters without blanks, as `npx serverless info --stage STAGE` prints it.' };
+}
+
+/** Why the page asks for the key: none given yet, or the one given was refused (403). */
+export function apiKeyPrompt(keyWasSent: boolean, error: string): string {
+  return keyWasSent
+    ? `The API refused this key (403: ${error}). Enter the stage's current key; rotating the key replaces the old one.`
+    : 'This stage needs its API key for every call. Enter it to continue; it is kept for this tab only.';
 }

@@ -3,18 +3,23 @@
 // web/esbuild-plugin.js and inlined into the page served by functions/web.ts. No framework: the
 // DOM is built once per node and updated in place, so focus and half-typed input survive polls.
 import {
+  apiKeyPrompt,
   apiPath,
   columnRows,
+  describeCadence,
   describeAppend,
   describeFaults,
   formatDuration,
   healthBadge,
   heartbeatAge,
   masterBadge,
+  nextPollDelay,
+  parseApiKey,
   parseFaultsForm,
   quorumSummary,
   readOnlyBanner,
   secondaryStatus,
+  viewSignature,
   writeConcernChoices,
   type Badge,
   type ColumnRow,
@@ -23,7 +28,6 @@ import {
   type View,
 } from '../lib/view-model';
 
-const POLL_MS = 400;
 const VIEW_TIMEOUT_MS = 4000;
 const APPEND_TIMEOUT_MS = 60_000;
 const TAIL = 50;
@@ -61,8 +65,12 @@ async function readJson(res: Response): Promise<unknown> {
   }
 }
 
-const errorOf = (body: unknown) =>
-  typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : 'unexpected answer';
+/** The API's `error`, or the `message` API Gateway's own refusals carry. */
+function errorOf(body: unknown): string {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; message?: unknown };
+  if (typeof b.error === 'string') return b.error;
+  return typeof b.message === 'string' ? b.message : 'unexpected answer';
+}
 
 // ---------------------------------------------------------------------------------------------
 // Page elements
@@ -78,6 +86,68 @@ const msgInput = byId<HTMLInputElement>('msg');
 const wSelect = byId<HTMLSelectElement>('w');
 const appendStatus = byId<HTMLParagraphElement>('append-status');
 const requestsList = byId<HTMLOListElement>('requests');
+const cadence = byId<HTMLParagraphElement>('cadence');
+const keyForm = byId<HTMLFormElement>('key-form');
+const keyInput = byId<HTMLInputElement>('api-key');
+const keyMessage = byId<HTMLParagraphElement>('key-message');
+
+// ---------------------------------------------------------------------------------------------
+// Calling the API, with the stage's key (deployed stages: every call but this page needs it)
+// ---------------------------------------------------------------------------------------------
+
+const KEY_STORAGE = 'replog.apiKey';
+
+function storage(): Storage | undefined {
+  try {
+    return sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The key given in this tab (sessionStorage: gone when the tab closes), or null. */
+let apiKey: string | null = storage()?.getItem(KEY_STORAGE) ?? null;
+let waitingForKey = false;
+
+/** Calls the API at `path` (relative to the page) with the key, and asks for one on a 403. */
+async function callApi(path: string, init: RequestInit): Promise<{ res: Response; body: unknown }> {
+  const sent = apiKey;
+  const headers = new Headers(init.headers);
+  if (sent !== null) headers.set('x-api-key', sent);
+  const res = await fetch(url(path), { ...init, headers });
+  const body = await readJson(res);
+  if (res.status === 403) askForKey(sent, errorOf(body));
+  return { res, body };
+}
+
+function askForKey(refused: string | null, error: string): void {
+  if (refused !== null && refused === apiKey) {
+    apiKey = null;
+    storage()?.removeItem(KEY_STORAGE);
+  }
+  keyMessage.textContent = apiKeyPrompt(refused !== null, error);
+  if (waitingForKey) return;
+  waitingForKey = true;
+  keyForm.hidden = false;
+  keyInput.focus();
+  showCadence(null, 'Paused until the API key is entered.');
+}
+
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const parsed = parseApiKey(keyInput.value);
+  if ('error' in parsed) {
+    keyMessage.textContent = parsed.error;
+    return;
+  }
+  apiKey = parsed.key;
+  storage()?.setItem(KEY_STORAGE, parsed.key);
+  keyInput.value = '';
+  keyForm.hidden = true;
+  waitingForKey = false;
+  faultsProbeAt = 0;
+  pollSoon();
+});
 
 // ---------------------------------------------------------------------------------------------
 // Fault injection (local and dev stages; the API answers 404 elsewhere)
@@ -92,8 +162,7 @@ async function probeFaultsApi(secondary: string): Promise<void> {
   if (faultsApi !== 'unknown' || Date.now() - faultsProbeAt < 5000) return;
   faultsProbeAt = Date.now();
   try {
-    const res = await fetch(url(`admin/secondaries/${encodeURIComponent(secondary)}/faults`), { signal: AbortSignal.timeout(VIEW_TIMEOUT_MS) });
-    await res.arrayBuffer();
+    const { res } = await callApi(`admin/secondaries/${encodeURIComponent(secondary)}/faults`, { signal: AbortSignal.timeout(VIEW_TIMEOUT_MS) });
     if (res.ok) faultsApi = 'available';
     else if (res.status === 404) faultsApi = 'absent';
   } catch {
@@ -152,14 +221,14 @@ async function putFaults(name: string, controls: FaultControls, patch: Partial<F
   controls.toggle.disabled = true;
   controls.apply.disabled = true;
   controls.status.textContent = `Updating ${name}…`;
+  requestsInFlight++;
   try {
-    const res = await fetch(url(`admin/secondaries/${encodeURIComponent(name)}/faults`), {
+    const { res, body } = await callApi(`admin/secondaries/${encodeURIComponent(name)}/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(patch),
       signal: AbortSignal.timeout(VIEW_TIMEOUT_MS),
     });
-    const body = await readJson(res);
     if (res.ok) {
       controls.dirty = false;
       showFaults(controls, name, body as FaultsView, Date.now());
@@ -172,6 +241,8 @@ async function putFaults(name: string, controls: FaultControls, patch: Partial<F
   } finally {
     controls.toggle.disabled = false;
     controls.apply.disabled = false;
+    requestsInFlight--;
+    pollSoon();
   }
 }
 
@@ -336,25 +407,67 @@ function setConnection(ok: boolean, detail = ''): void {
   if (ok === connected && ok) return;
   connected = ok;
   connection.className = `connection ${ok ? 'ok' : 'lost'}`;
-  connection.textContent = ok ? `Live: refreshed every ${POLL_MS / 1000} s` : `Connection problem (${detail}); retrying…`;
+  connection.textContent = ok ? 'Live.' : `Connection problem (${detail}); retrying…`;
+}
+
+function showCadence(delayMs: number | null, text = describeCadence(delayMs)): void {
+  if (cadence.textContent !== text) cadence.textContent = text;
+}
+
+/** Appends and fault changes sent from this page that have not answered yet: poll fast meanwhile. */
+let requestsInFlight = 0;
+let quietPolls = 0;
+let lastSignature: string | undefined;
+let pollTimer: ReturnType<typeof setTimeout> | undefined;
+let polling = false;
+
+/** Schedules the next poll by the cadence rules (lib/view-model.ts): none while hidden. */
+function schedulePoll(sinceMs = 0): void {
+  clearTimeout(pollTimer);
+  pollTimer = undefined;
+  if (waitingForKey) return;
+  const delay = nextPollDelay({ visible: document.visibilityState === 'visible', pendingRequests: requestsInFlight, quietPolls });
+  showCadence(delay);
+  if (delay !== null) pollTimer = setTimeout(() => void poll(), Math.max(0, delay - sinceMs));
+}
+
+/** Something happened here (an action, the tab shown again): look now, then poll fast. */
+function pollSoon(): void {
+  quietPolls = 0;
+  if (!polling) void poll();
 }
 
 async function poll(): Promise<void> {
+  if (polling || waitingForKey) return;
+  polling = true;
+  clearTimeout(pollTimer);
   const startedAt = Date.now();
   try {
-    const res = await fetch(url(`view?tail=${TAIL}`), { cache: 'no-store', signal: AbortSignal.timeout(VIEW_TIMEOUT_MS) });
-    const body = await readJson(res);
-    if (!res.ok) setConnection(false, `GET /view answered ${res.status}: ${errorOf(body)}`);
-    else {
-      render(body as View, startedAt);
+    const { res, body } = await callApi(`view?tail=${TAIL}`, { cache: 'no-store', signal: AbortSignal.timeout(VIEW_TIMEOUT_MS) });
+    if (!res.ok) {
+      quietPolls++;
+      if (res.status !== 403) setConnection(false, `GET /view answered ${res.status}: ${errorOf(body)}`);
+    } else {
+      const view = body as View;
+      render(view, startedAt);
       setConnection(true);
+      const signature = viewSignature(view);
+      quietPolls = signature === lastSignature ? quietPolls + 1 : 0;
+      lastSignature = signature;
     }
   } catch (err) {
+    quietPolls++;
     setConnection(false, err instanceof Error && err.name === 'TimeoutError' ? 'no answer within 4 s' : 'the server does not answer');
   } finally {
-    setTimeout(() => void poll(), Math.max(0, POLL_MS - (Date.now() - startedAt)));
+    polling = false;
+    schedulePoll(Date.now() - startedAt);
   }
 }
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') pollSoon();
+  else schedulePoll();
+});
 
 // ---------------------------------------------------------------------------------------------
 // Appending
@@ -390,23 +503,26 @@ async function append(msg: string, w: number): Promise<void> {
   while (requestsList.children.length > MAX_REQUESTS_SHOWN) requestsList.lastElementChild?.remove();
   const entry: PendingAppend = { startedAt: performance.now(), detail };
   pending.add(entry);
+  requestsInFlight++;
+  pollSoon();
   ticker ??= setInterval(tick, 100);
   appendStatus.textContent = `Appending “${shorten(msg, 80)}” with w=${w}…`;
 
   let outcome: { state: string; text: string };
   try {
-    const res = await fetch(url('append'), {
+    const { res, body } = await callApi('append', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ msg, w }),
       signal: AbortSignal.timeout(APPEND_TIMEOUT_MS),
     });
-    const body = await readJson(res);
     outcome = describeAppend(res.status, body, performance.now() - entry.startedAt);
   } catch {
     outcome = { state: 'failed', text: `no answer after ${formatDuration(performance.now() - entry.startedAt)}; the message may or may not be stored` };
   }
   pending.delete(entry);
+  requestsInFlight--;
+  pollSoon();
   tick();
   const labels: Record<string, string> = { done: 'Done', 'timed-out': 'Timed out', failed: 'Failed' };
   item.className = `request state-${outcome.state}`;
@@ -428,4 +544,4 @@ appendForm.addEventListener('submit', (event) => {
   void append(msg, Number(wSelect.value));
 });
 
-void poll();
+pollSoon();

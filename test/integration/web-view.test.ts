@@ -206,6 +206,9 @@ describe.skipIf(!existsSync(CHROMIUM))(`the live web view in a browser (${CHROMI
     // 0.4 s, so it normally sees the held state at once; a very slow poll may miss it: try again.
     let seen = false;
     for (let attempt = 1; attempt <= 3 && !seen; attempt++) {
+      // A freshly opened page polls fast; one left idle checks only every few seconds.
+      await page.reload();
+      await column('master').waitFor({ timeout: 5000 });
       const hole = await takeIdWithoutWriting();
       const msg = `after a hole ${Date.now()}`;
       const res = await api<{ id: number }>('POST', '/append', { body: { msg, w: 3 } });
@@ -224,6 +227,123 @@ describe.skipIf(!existsSync(CHROMIUM))(`the live web view in a browser (${CHROMI
     }
     expect(seen).toBe(true);
     expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('polls fast while something changes, backs off to several seconds when idle, and not at all while hidden', async () => {
+    // Arrange: a fresh page on a quiet system, with every poll of /view timed.
+    const polls: number[] = [];
+    const other = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const scriptErrors: string[] = [];
+    other.on('pageerror', (err) => scriptErrors.push(err.message));
+    other.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/view') polls.push(Date.now());
+    });
+    const gapsSince = (from: number) => polls.filter((t) => t >= from).map((t, i, a) => (i === 0 ? 0 : t - a[i - 1]!)).slice(1);
+    const setHidden = (hidden: boolean) =>
+      other.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    try {
+      await other.goto(`${apiUrl()}/`);
+      await other.locator('[data-node="master"]').waitFor({ timeout: 5000 });
+
+      // Act + Assert: with nothing changing, the page slows down to one poll every several seconds.
+      const cadence = other.locator('#cadence');
+      await cadence.filter({ hasText: 'Nothing is changing: checking every 5.0 s.' }).waitFor({ timeout: 20_000 });
+      const idleFrom = Date.now();
+      await other.waitForTimeout(11_000);
+      const idleGaps = gapsSince(idleFrom);
+      expect(idleGaps.length).toBeGreaterThanOrEqual(1);
+      for (const gap of idleGaps) expect(gap).toBeGreaterThan(4000);
+
+      // Act + Assert: hidden, it does not poll at all.
+      await setHidden(true);
+      expect(await cadence.textContent()).toBe('Paused while this tab is hidden.');
+      const hiddenFrom = Date.now();
+      await other.waitForTimeout(6000);
+      expect(polls.filter((t) => t > hiddenFrom + 200)).toEqual([]);
+
+      // Act + Assert: shown again, it looks at once; an append from the page makes it poll fast.
+      const shownAt = Date.now();
+      await setHidden(false);
+      await until('a poll after the tab is shown', async () => polls.some((t) => t >= shownAt), 2000);
+      const appendFrom = Date.now();
+      await other.getByLabel('Write concern (w)').selectOption('3');
+      await other.getByLabel('Message', { exact: true }).fill(`cadence ${Date.now()}`);
+      await other.getByRole('button', { name: 'Append' }).click();
+      await other.locator('.request.state-done').first().waitFor({ timeout: 10_000 });
+      await other.waitForTimeout(1200);
+      const busyGaps = gapsSince(appendFrom);
+      expect(busyGaps.length).toBeGreaterThanOrEqual(2);
+      expect(Math.min(...busyGaps)).toBeLessThan(1000);
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it('asks for the API key once (a stage that needs one), keeps it for the tab, and says when it is refused', async () => {
+    // Arrange: the local stage needs no key; this page sees it as a deployed stage does (x-api-key
+    // required on every call but the page itself).
+    const KEY = 'page-test-key-0123456789abcdef';
+    const other = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    // The browser itself reports each 403 on the console, as it would on a deployed stage; script errors are what count.
+    const scriptErrors: string[] = [];
+    other.on('pageerror', (err) => scriptErrors.push(err.message));
+    const sent: Array<string | undefined> = [];
+    await other.route(/\/(view|append|admin)\b/, async (route) => {
+      const key = await route.request().headerValue('x-api-key');
+      sent.push(key ?? undefined);
+      if (key !== KEY) {
+        await route.fulfill({ status: 403, contentType: 'application/json', body: '{"error": "this API needs its key in the x-api-key header; the key sent is missing or not valid"}' });
+        return;
+      }
+      await route.continue();
+    });
+    try {
+      // Act: open the page without a key.
+      await other.goto(`${apiUrl()}/`);
+
+      // Assert: it asks for the key, with the reason, and shows no data meanwhile.
+      const form = other.getByRole('form', { name: 'API key' });
+      await form.waitFor({ timeout: 5000 });
+      await other.getByText('This stage needs its API key for every call.').waitFor({ timeout: 5000 });
+      expect(await other.locator('[data-node]').count()).toBe(0);
+      expect(await other.locator('#cadence').textContent()).toBe('Paused until the API key is entered.');
+
+      // Act: a key too short to be one, then a wrong key.
+      const input = other.getByLabel('Key of this stage (x-api-key)');
+      await input.fill('short');
+      await input.press('Enter');
+      await other.getByText(/20 to 128 characters/).waitFor({ timeout: 2000 });
+      await input.fill('a-wrong-key-of-another-stage');
+      await input.press('Enter');
+      await other.getByText(/The API refused this key \(403: this API needs its key/).waitFor({ timeout: 5000 });
+      expect(await form.isVisible()).toBe(true);
+      expect(await other.evaluate(() => sessionStorage.getItem('replog.apiKey'))).toBeNull();
+      await other.screenshot({ path: join(OUT, 'web-view-key-refused.png') });
+
+      // Act: the right key.
+      await input.fill(KEY);
+      await other.getByRole('button', { name: 'Use this key' }).click();
+
+      // Assert: the view comes, every call carries the key, and it is kept for this tab only.
+      await other.locator('[data-node="master"]').waitFor({ timeout: 5000 });
+      expect(await form.isHidden()).toBe(true);
+      const afterKey = sent.length;
+      await other.reload();
+      await other.locator('[data-node="s1"]').waitFor({ timeout: 5000 });
+      expect(await form.isHidden()).toBe(true);
+      await until('a few keyed calls', async () => sent.length > afterKey + 1, 5000);
+      expect(sent.slice(afterKey).every((k) => k === KEY)).toBe(true);
+      expect(await other.evaluate(() => sessionStorage.getItem('replog.apiKey'))).toBe(KEY);
+      await other.screenshot({ path: join(OUT, 'web-view-key.png'), fullPage: true });
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await other.unrouteAll({ behavior: 'ignoreErrors' });
+      await other.close();
+    }
   }, 60_000);
 
   it('hides the fault controls where the fault API answers 404, and shows the read-only banner without a quorum', async () => {

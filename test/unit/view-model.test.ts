@@ -4,8 +4,15 @@ import { BadRequestError } from '../../lib/errors';
 import type { LogEntry } from '../../lib/log-entry';
 import { extendPrefix } from '../../lib/prefix-view';
 import {
+  apiKeyPrompt,
   apiPath,
   columnRows,
+  describeCadence,
+  nextPollDelay,
+  parseApiKey,
+  POLL_FAST_MS,
+  POLL_IDLE_MS,
+  viewSignature,
   describeAppend,
   describeFaults,
   formatDuration,
@@ -22,6 +29,7 @@ import {
   toViewEntries,
   writeConcernChoices,
   type HealthView,
+  type View,
   type ViewEntry,
 } from '../../lib/view-model';
 
@@ -213,5 +221,104 @@ describe('apiPath', () => {
     expect(apiPath('/', 'view?tail=50')).toBe('/view?tail=50');
     expect(apiPath('/prod/', 'append')).toBe('/prod/append');
     expect(apiPath('/prod', '/admin/secondaries/s1/faults')).toBe('/prod/admin/secondaries/s1/faults');
+  });
+});
+
+describe('nextPollDelay: what an open tab costs', () => {
+  const state = fc.record({ visible: fc.boolean(), pendingRequests: fc.nat(5), quietPolls: fc.nat(1000) });
+
+  it('never polls a hidden tab (property)', () => {
+    fc.assert(
+      fc.property(state, (s) => {
+        expect(nextPollDelay({ ...s, visible: false })).toBeNull();
+      }),
+    );
+  });
+
+  it('polls fast while a request from the page is pending (property)', () => {
+    fc.assert(
+      fc.property(state, fc.integer({ min: 1, max: 5 }), (s, pending) => {
+        expect(nextPollDelay({ ...s, visible: true, pendingRequests: pending })).toBe(POLL_FAST_MS);
+      }),
+    );
+  });
+
+  it('backs off from fast to idle as nothing changes, never slower than idle (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(1000), (quiet) => {
+        const now = nextPollDelay({ visible: true, pendingRequests: 0, quietPolls: quiet }) as number;
+        const next = nextPollDelay({ visible: true, pendingRequests: 0, quietPolls: quiet + 1 }) as number;
+        expect(now).toBeGreaterThanOrEqual(POLL_FAST_MS);
+        expect(now).toBeLessThanOrEqual(POLL_IDLE_MS);
+        expect(next).toBeGreaterThanOrEqual(now);
+      }),
+    );
+  });
+
+  it('stays fast right after a change, and is idle (several seconds) within a few quiet polls', () => {
+    const delays = Array.from({ length: 9 }, (_, quietPolls) => nextPollDelay({ visible: true, pendingRequests: 0, quietPolls }));
+    expect(delays).toEqual([400, 400, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+    expect(POLL_IDLE_MS).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('says the cadence in words', () => {
+    expect(describeCadence(null)).toBe('Paused while this tab is hidden.');
+    expect(describeCadence(400)).toBe('Refreshing every 400 ms.');
+    expect(describeCadence(1600)).toBe('Refreshing every 1.6 s.');
+    expect(describeCadence(5000)).toBe('Nothing is changing: checking every 5.0 s.');
+  });
+});
+
+describe('viewSignature', () => {
+  const view = (over: Partial<View> = {}): View => ({
+    tail: 50,
+    at: '2030-01-01T00:00:00.000Z',
+    nodes: [
+      { name: 'master', role: 'master', applied: 4, entries: [{ id: 4, msg: 'a', visible: true }, { id: 6, msg: 'b', visible: false }] },
+      { name: 's1', role: 'secondary', applied: 4, entries: [{ id: 4, msg: 'a', visible: true }], faults: { down: false, delayMs: 0, errorRate: 0 } },
+    ],
+    health: health(),
+    ...over,
+  });
+
+  it('ignores what moves on every poll: the read time and heartbeat ages (property)', () => {
+    fc.assert(
+      fc.property(fc.date({ noInvalidDate: true }), fc.option(fc.date({ noInvalidDate: true }), { nil: null }), (at, beat) => {
+        const moved = view({ at: at.toISOString(), health: health({ secondaries: { ...health().secondaries, s1: { ...health().secondaries.s1!, lastHeartbeat: beat?.toISOString() ?? null } } }) });
+        expect(viewSignature(moved)).toBe(viewSignature(view()));
+      }),
+    );
+  });
+
+  it('changes with a prefix, an entry held or shown, faults, a status, a lag or the quorum', () => {
+    const base = viewSignature(view());
+    const [master, s1] = view().nodes as [View['nodes'][0], View['nodes'][0]];
+    const changed: View[] = [
+      view({ nodes: [{ ...master, applied: 6 }, s1] }),
+      view({ nodes: [{ ...master, entries: [...master.entries, { id: 7, msg: 'c', visible: false }] }, s1] }),
+      view({ nodes: [{ ...master, entries: master.entries.map((e) => ({ ...e, visible: true })) }, s1] }),
+      view({ nodes: [master, { ...s1, faults: { down: true, delayMs: 0, errorRate: 0 } }] }),
+      view({ health: health({ secondaries: { ...health().secondaries, s2: { ...health().secondaries.s2!, status: 'Unhealthy' } } }) }),
+      view({ health: health({ secondaries: { ...health().secondaries, s2: { ...health().secondaries.s2!, lag: 3 } } }) }),
+      view({ health: health({ readOnly: true, quorum: { required: 2, available: 1 } }) }),
+    ];
+    for (const v of changed) expect(viewSignature(v)).not.toBe(base);
+  });
+});
+
+describe('the API key on the page', () => {
+  it('takes a key of 20 to 128 printable characters, trimming a pasted one', () => {
+    const key = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd';
+    expect(parseApiKey(`  ${key}\n`)).toEqual({ key });
+    for (const bad of ['', 'short', 'has a blank in it somewhere', 'x'.repeat(129), 'ümlaut-keys-are-not-allowed-here']) {
+      expect(parseApiKey(bad)).toEqual({ error: expect.stringMatching(/20 to 128 characters/) });
+    }
+  });
+
+  it('says whether a key is needed or the one sent was refused', () => {
+    expect(apiKeyPrompt(false, 'Forbidden')).toMatch(/needs its API key .* kept for this tab only/);
+    expect(apiKeyPrompt(true, 'the key sent is missing or not valid')).toBe(
+      "The API refused this key (403: the key sent is missing or not valid). Enter the stage's current key; rotating the key replaces the old one.",
+    );
   });
 });
