@@ -106,6 +106,10 @@ describe('GET /', () => {
   });
 });
 
+/** The API key the page keeps in its tab's sessionStorage (read in the page). */
+const storedKey = (p: Page) =>
+  p.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('replog.apiKey'));
+
 describe.skipIf(!existsSync(CHROMIUM))(`the live web view in a browser (${CHROMIUM})`, () => {
   let browser: Browser;
   let page: Page;
@@ -239,10 +243,12 @@ describe.skipIf(!existsSync(CHROMIUM))(`the live web view in a browser (${CHROMI
       if (new URL(r.url()).pathname === '/view') polls.push(Date.now());
     });
     const gapsSince = (from: number) => polls.filter((t) => t >= from).map((t, i, a) => (i === 0 ? 0 : t - a[i - 1]!)).slice(1);
+    // What the browser does when the tab goes to the background or comes back (run in the page).
     const setHidden = (hidden: boolean) =>
       other.evaluate((h) => {
-        Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
-        document.dispatchEvent(new Event('visibilitychange'));
+        const doc = (globalThis as unknown as { document: EventTarget }).document;
+        Object.defineProperty(doc, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+        doc.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
     try {
       await other.goto(`${apiUrl()}/`);
@@ -321,7 +327,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the live web view in a browser (${CHROMI
       await input.press('Enter');
       await other.getByText(/The API refused this key \(403: this API needs its key/).waitFor({ timeout: 5000 });
       expect(await form.isVisible()).toBe(true);
-      expect(await other.evaluate(() => sessionStorage.getItem('replog.apiKey'))).toBeNull();
+      expect(await storedKey(other)).toBeNull();
       await other.screenshot({ path: join(OUT, 'web-view-key-refused.png') });
 
       // Act: the right key.
@@ -337,7 +343,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the live web view in a browser (${CHROMI
       expect(await form.isHidden()).toBe(true);
       await until('a few keyed calls', async () => sent.length > afterKey + 1, 5000);
       expect(sent.slice(afterKey).every((k) => k === KEY)).toBe(true);
-      expect(await other.evaluate(() => sessionStorage.getItem('replog.apiKey'))).toBe(KEY);
+      expect(await storedKey(other)).toBe(KEY);
       await other.screenshot({ path: join(OUT, 'web-view-key.png'), fullPage: true });
       expect(scriptErrors).toEqual([]);
     } finally {
