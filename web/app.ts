@@ -130,6 +130,9 @@ function askForKey(refused: string | null, error: string): void {
   waitingForKey = true;
   keyForm.hidden = false;
   keyInput.focus();
+  connected = undefined;
+  connection.className = 'connection';
+  connection.textContent = 'Waiting for the API key.';
   showCadence(null, 'Paused until the API key is entered.');
 }
 
