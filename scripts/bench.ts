@@ -19,7 +19,7 @@ import { CpuAccount, sampleMemory } from './bench/memory';
 import { merge, runClosedLoop, summarize, type Measured, type Part } from './bench/stats';
 import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
-import { projectRoot } from './lib/stack-definition';
+import { projectRoot } from '../localstack/definition';
 
 const usage = `usage: npm run bench -- [options]
   --appends N          samples per measurement (default 500; --quick 100)

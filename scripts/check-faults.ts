@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomSeed } from './checker/random';
 import { runChecker, summaryLine, type Summary } from './checker/run';
-import { startStack, type Stack } from './lib/stack';
-import { projectRoot } from './lib/stack-definition';
+import { startStack, type Stack } from '../localstack/stack';
+import { projectRoot } from '../localstack/definition';
 
 /** Where a stack of its own runs when nothing answers at --url (apart from npm start and the tests). */
 const OWN_PORTS = { awsPort: 5066, httpPort: 3600, lambdaPort: 3602 } as const;

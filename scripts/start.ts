@@ -1,16 +1,22 @@
-// `npm start`: the whole replog system on this machine, no Docker needed.
+// `npm start [-- --stage NAME]`: the whole replog system on this machine, no Docker needed — the
+// same local system as `npx serverless offline start`, plus a supervisor that restarts
+// serverless-offline if it dies, a readable log and the URLs.
 import { join } from 'node:path';
-import { startStack, StackStartError } from './lib/stack';
-import { projectRoot } from './lib/stack-definition';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../localstack/definition';
+import { startStack, StackStartError } from '../localstack/stack';
 import { isBackgroundInvocationLine, isMetricsLine, prettyLogLine } from './lib/pretty-log';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { stage: { type: 'string', default: 'local' } } });
   const stack = await startStack({
+    stage: values.stage,
     awsPort: port('REPLOG_AWS_PORT', 4566),
     httpPort: port('REPLOG_HTTP_PORT', 3000),
     lambdaPort: port('REPLOG_LAMBDA_PORT', 3002),
+    dataDir: process.env.REPLOG_DATA_DIR?.trim() || undefined,
     lockFile: join(projectRoot, '.replog', 'start.lock'),
     log: (line, source) => {
       if (source === 'stack') console.log(`[replog] ${line}`);
@@ -19,24 +25,28 @@ async function main(): Promise<void> {
   });
   const secondaries = (process.env.REPLOG_SECONDARIES ?? 's1,s2').split(',').map((s) => s.trim());
   console.log(`
-  replog API     ${stack.apiUrl}
+  replog API     ${stack.apiUrl}${values.stage === 'local' ? '' : `   (stage ${values.stage})`}
+    web view     ${stack.apiUrl}/
     append       curl -XPOST ${stack.apiUrl}/append -d '{"msg":"hello","w":2}'
     master log   curl ${stack.apiUrl}/list
 ${secondaries.map((s) => `    ${s.padEnd(12)} curl ${stack.apiUrl}/secondaries/${s}/list`).join('\n')}
   AWS endpoint   ${stack.awsEndpoint}${stack.externalAws ? ' (already running, used as is)' : ' (DynamoDB Local + SQS emulator)'}
-    inspect      aws --endpoint-url ${stack.awsEndpoint} sqs list-queues
+    inspect      npx awslocal sqs list-queues · npx awslocal dynamodb list-tables
+  data           ${process.env.REPLOG_DATA_DIR ? `kept in ${process.env.REPLOG_DATA_DIR}` : 'in memory (set REPLOG_DATA_DIR=<folder> to keep it)'}
   Ctrl-C stops everything started here.
 `);
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('[replog] stopping…');
     await stack.stop();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  // A part died in a way the stack cannot recover from: the reason is already printed.
+  void stack.failure.then(() => shutdown(1));
 }
 
 main().catch((err: Error) => {

@@ -1,8 +1,8 @@
 import { mkdirSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startStack, type Stack } from '../scripts/lib/stack';
-import { projectRoot } from '../scripts/lib/stack-definition';
+import { startStack, type Stack } from '../localstack/stack';
+import { projectRoot } from '../localstack/definition';
 import { TEST_PORTS, TEST_ENV } from './support/test-stack';
 
 let stack: Stack | undefined;

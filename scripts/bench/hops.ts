@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../lib/stack-definition';
+import { projectRoot } from '../../localstack/definition';
 import { createFloor, type Floor } from './floor';
 import { CpuAccount, listeningPorts } from './memory';
 import { startEmbedded } from './stack-handle';

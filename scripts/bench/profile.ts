@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../lib/stack-definition';
+import { projectRoot } from '../../localstack/definition';
 import { apiClient } from './client';
 import { append, settle, warmUp, type Ctx } from './measure';
 import { cpuDelta, cpuSnapshot } from './memory';

@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { projectRoot } from '../lib/stack-definition';
+import { projectRoot } from '../../localstack/definition';
 import { listeningPids } from './memory';
 
 export interface StackHandle {

@@ -8,7 +8,7 @@
  * It also stops the stack if the bench goes away (IPC disconnect) or on SIGINT/SIGTERM.
  */
 import { writeFileSync } from 'node:fs';
-import { startStack, type Stack, type StackOptions } from '../lib/stack';
+import { startStack, type Stack, type StackOptions } from '../../localstack/stack';
 
 interface HostOptions extends Omit<StackOptions, 'log'> {
   logFile: string;
@@ -76,7 +76,7 @@ starting = startStack({ ...stackOptions, log: (line, source) => logFile.write(`[
   .then((started) => {
     stack = started;
     if (stopping) return;
-    send({ type: 'ready', apiUrl: started.apiUrl, awsEndpoint: started.awsEndpoint, externalAws: started.externalAws, pids: started.pids });
+    send({ type: 'ready', apiUrl: started.apiUrl, awsEndpoint: started.awsEndpoint, externalAws: started.externalAws, pids: Object.values(started.parts()) });
   })
   .catch(async (err: Error) => {
     logFile.flush();

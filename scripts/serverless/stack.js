@@ -20,7 +20,6 @@ async function readSettings(resolveVariable) {
   const stage = String(await resolveVariable('sls:stage'));
   const service = String(await resolveVariable('self:service'));
   const list = (value) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
-  const localStages = list(await resolveVariable('self:custom.localStages'));
   const adminStages = list(await resolveVariable('self:custom.adminStages'));
   const keylessStages = list(await resolveVariable('self:custom.keylessStages'));
   const setting = async (name) => String(await resolveVariable(`self:custom.${name}`)).trim();
@@ -29,7 +28,6 @@ async function readSettings(resolveVariable) {
     stage,
     service,
     prefix: `${service}-${stage}`,
-    isLocal: localStages.includes(stage),
     adminEnabled: adminStages.includes(stage),
     keyRequired: !keylessStages.includes(stage),
     api: {
@@ -460,26 +458,12 @@ module.exports.apiGateway = async ({ resolveVariable }) => {
   };
 };
 
-/** A queue's URL: built by name on local stages, a CloudFormation Ref elsewhere. */
-function queueUrl(settings, logicalId, queueName) {
-  return settings.isLocal ? `http://localhost:4566/000000000000/${queueName}` : { Ref: logicalId };
-}
-
-module.exports.repairQueueUrl = async ({ resolveVariable }) => {
-  const settings = await readSettings(resolveVariable);
-  return queueUrl(settings, ids.repairQueue, `${settings.prefix}-repair`);
-};
+// Queue URLs reach the functions as CloudFormation references, resolved by CloudFormation on AWS
+// and by the local plugin (localstack/) against the emulator's queues when run offline.
+module.exports.repairQueueUrl = async () => ({ Ref: ids.repairQueue });
 
 module.exports.queueUrls = async ({ resolveVariable }) => {
   const settings = await readSettings(resolveVariable);
-  if (settings.isLocal) {
-    // The emulators (embedded or LocalStack) find a queue by account and name; the SQS client's
-    // explicit endpoint decides where the call goes.
-    const urls = Object.fromEntries(
-      settings.secondaries.map((s) => [s, `http://localhost:4566/000000000000/${settings.prefix}-replicate-${s}`]),
-    );
-    return JSON.stringify(urls);
-  }
   const body = settings.secondaries.map((s) => `"${s}":"\${${ids.queue(s)}}"`).join(',');
   return { 'Fn::Sub': `{${body}}` };
 };

@@ -20,7 +20,7 @@ import {
   startEventSources,
   type EventSources,
   type SqsEventSourceMapping,
-} from "../../scripts/event-source";
+} from "../../localstack/event-source";
 
 const REGION = "us-east-1";
 

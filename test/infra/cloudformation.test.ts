@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC } from '../../lib/metrics';
-import { projectRoot, readStackDefinition, serverlessBin, serverlessEnv } from '../../scripts/lib/stack-definition';
+import { projectRoot, readStackDefinition, serverlessBin, serverlessEnv } from '../../localstack/definition';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { View } from '../../lib/view-model';
-import { projectRoot } from '../../scripts/lib/stack-definition';
+import { projectRoot } from '../../localstack/definition';
 import { api, apiUrl, eventually } from '../support/api';
 import { resetLog, takeIdWithoutWriting } from '../support/aws';
 import { healAll, setFaults } from '../support/faults';

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startLocalCloud } from "../../scripts/local-cloud/index.js";
+import { startLocalCloud } from "../../localstack/local-cloud.js";
 
 const cloud = useLocalCloud();
 
@@ -123,7 +123,7 @@ describe("module loading", () => {
   it("starts fauxqs under tsx even when an ES module imports the CommonJS-compiled backend", async () => {
     // tsx evaluates such a file from a data: URL, where `import("fauxqs")` cannot resolve.
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-    const backend = pathToFileURL(path.join(repoRoot, "scripts/local-cloud/fauxqs-backend.ts")).href;
+    const backend = pathToFileURL(path.join(repoRoot, "localstack/fauxqs-backend.ts")).href;
     const dir = mkdtempSync(path.join(os.tmpdir(), "replog-esm-entry-"));
     const entry = path.join(dir, "entry.mts");
     writeFileSync(

@@ -18,7 +18,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { startLocalCloud, type LocalCloud } from "../../scripts/local-cloud/index.js";
+import { startLocalCloud, type LocalCloud } from "../../localstack/local-cloud.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 let cloud: LocalCloud;

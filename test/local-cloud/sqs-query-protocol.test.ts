@@ -7,7 +7,7 @@ import {
   renderQueryError,
   renderQueryResponse,
   SQS_QUERY_ACTIONS,
-} from "../../scripts/local-cloud/sqs-query-protocol.js";
+} from "../../localstack/sqs-query-protocol.js";
 import {
   fauxqsQueueUrl,
   parseQueueUrl,
@@ -16,7 +16,7 @@ import {
   rewriteRequestQueueUrl,
   rewriteResponseQueueUrls,
   serviceFromAuthorization,
-} from "../../scripts/local-cloud/queue-urls.js";
+} from "../../localstack/queue-urls.js";
 
 function params(query: string): URLSearchParams {
   return new URLSearchParams(query);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startLocalCloud, type LocalCloud } from '../../scripts/local-cloud/index.js';
+import { startLocalCloud, type LocalCloud } from '../../localstack/local-cloud.js';
 
 /** Starts a local cloud on a free port for this test file and stops it after; returns a getter. */
 export function useLocalCloud(): () => LocalCloud {

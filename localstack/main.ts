@@ -1,10 +1,10 @@
 /**
- * CLI: `tsx scripts/local-cloud/main.ts [--port N] [--region R]`
+ * CLI: `tsx localstack/main.ts [--port N] [--region R]`
  * Starts DynamoDB + SQS behind one endpoint (default http://localhost:4566) until SIGINT/SIGTERM.
  */
-import { DEFAULT_PORT, DEFAULT_REGION, startLocalCloud } from "./index.js";
+import { DEFAULT_PORT, DEFAULT_REGION, startLocalCloud } from "./local-cloud.js";
 
-const USAGE = `usage: tsx scripts/local-cloud/main.ts [--port N] [--region R]
+const USAGE = `usage: tsx localstack/main.ts [--port N] [--region R]
   --port N     public port (default ${DEFAULT_PORT}; 0 picks a free one)
   --region R   region for unsigned requests (default ${DEFAULT_REGION})`;
 

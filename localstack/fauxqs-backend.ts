@@ -51,12 +51,12 @@ function findEsmEntry(name: string): string | undefined {
   return undefined;
 }
 
-export async function startFauxqsBackend(options: { region: string }): Promise<FauxqsBackend> {
+export async function startFauxqsBackend(options: { region: string; port?: number }): Promise<FauxqsBackend> {
   // No `host` option: fauxqs then builds queue URLs as `sqs.<region>.localhost:<port of the
   // request's Host header>`, and the gateway always sends Host 127.0.0.1:<this port>.
   const { buildApp } = await importFauxqs();
   const app = buildApp({ logger: false, defaultRegion: options.region });
-  await app.listen({ port: 0, host: "127.0.0.1" });
+  await app.listen({ port: options.port ?? 0, host: "127.0.0.1" });
   const port = (app.server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;
   return {

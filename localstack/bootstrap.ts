@@ -6,7 +6,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, QueueNameExists, SQSClient } from '@aws-sdk/client-sqs';
-import type { CfnResource } from './stack-definition';
+import type { CfnResource } from './definition';
 
 export interface CreatedQueue {
   url: string;
@@ -30,25 +30,51 @@ const credentials = {
 };
 
 /**
- * Resolves the CloudFormation intrinsics our resources use between themselves
- * ({Fn::GetAtt: [queue, Arn]}, {Ref: queue}) against what has been created so far.
+ * Resolves the CloudFormation intrinsics our template uses between queues and in the functions'
+ * environment — {Fn::GetAtt: [queue, Arn]}, {Ref: queue} and {Fn::Sub: "…${queue}…"} — against
+ * what has been created so far.
  */
-function resolveIntrinsics(value: unknown, queues: Record<string, CreatedQueue>): unknown {
+export function resolveIntrinsics(value: unknown, queues: Record<string, CreatedQueue>): unknown {
   if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, queues));
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
+  const queue = (id: string) => {
+    const found = queues[id];
+    if (!found) throw new Error(`cannot resolve ${id} locally: it is not a queue of this stack`);
+    return found;
+  };
   if ('Fn::GetAtt' in obj) {
     const [id, attr] = obj['Fn::GetAtt'] as [string, string];
-    const queue = queues[id];
-    if (!queue || attr !== 'Arn') throw new Error(`cannot resolve Fn::GetAtt ${id}.${attr} locally`);
-    return queue.arn;
+    if (attr !== 'Arn') throw new Error(`cannot resolve Fn::GetAtt ${id}.${attr} locally`);
+    return queue(id).arn;
   }
-  if ('Ref' in obj) {
-    const queue = queues[obj.Ref as string];
-    if (!queue) throw new Error(`cannot resolve Ref ${String(obj.Ref)} locally`);
-    return queue.url;
+  if ('Ref' in obj) return queue(obj.Ref as string).url;
+  if ('Fn::Sub' in obj) {
+    const template = obj['Fn::Sub'];
+    if (typeof template !== 'string') throw new Error('only the string form of Fn::Sub resolves locally');
+    return template.replace(/\$\{([A-Za-z0-9]+)(\.Arn)?\}/g, (_, id: string, arn?: string) => (arn ? queue(id).arn : queue(id).url));
   }
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, queues)]));
+}
+
+/**
+ * The functions' environment with every queue reference replaced by the local queue's URL or ARN.
+ * A variable that refers to something with no local counterpart is left out and named in `missing`.
+ */
+export function resolveEnvironment(
+  environment: Record<string, unknown>,
+  queues: Record<string, CreatedQueue>,
+): { environment: Record<string, string>; missing: string[] } {
+  const resolved: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [name, value] of Object.entries(environment)) {
+    try {
+      resolved[name] = String(resolveIntrinsics(value, queues));
+    } catch {
+      missing.push(name);
+    }
+  }
+  return { environment: resolved, missing };
 }
 
 function dependsOnUncreated(resource: CfnResource, queues: Record<string, CreatedQueue>): boolean {

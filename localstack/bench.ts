@@ -1,5 +1,5 @@
 /**
- * Measures the local cloud: `tsx scripts/local-cloud/bench.ts [--calls N]`
+ * Measures the local cloud: `tsx localstack/bench.ts [--calls N]`
  *   - startLocalCloud() startup time and the JVM's RSS;
  *   - DynamoDB GetItem latency through the gateway vs straight to DynamoDB Local (same JVM);
  *   - SQS send → pending long-poll receive latency through the gateway.
@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { startLocalCloud } from "./index.js";
+import { startLocalCloud } from "./local-cloud.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { startFauxqsBackend } from "./fauxqs-backend.js";
 import { listenGateway } from "./gateway.js";
