@@ -168,7 +168,7 @@ export class LocalSystem {
         child.exited.then((status) => {
           throw new Error(`the SQS process exited while starting (${describeExit(status)}):\n${child.tail()}`);
         }),
-        sleep(READY_TIMEOUT_MS).then(() => {
+        sleep(READY_TIMEOUT_MS, undefined, { ref: false }).then(() => {
           throw new Error(`the SQS process was not ready after ${READY_TIMEOUT_MS / 1000} s`);
         }),
       ]);
@@ -210,16 +210,8 @@ export class LocalSystem {
     // found again by the pollers (they back off while it is away).
     if (!sqs || sqs.hasExited() || this.#eventSourcesIn === sqs) return;
     this.#eventSourcesIn = sqs;
-    const started = new Promise<void>((resolve) => {
-      const onMessage = (m: unknown) => {
-        if ((m as { type?: string })?.type !== 'event-sources-started') return;
-        sqs.process.off('message', onMessage);
-        resolve();
-      };
-      sqs.process.on('message', onMessage);
-    });
-    sqs.send({ type: 'event-sources', sqsEndpoint: this.awsEndpoint, lambdaEndpoint: this.lambdaEndpoint, mappings: this.#mappings() });
-    await Promise.race([started, sqs.exited]);
+    const message = { type: 'event-sources', sqsEndpoint: this.awsEndpoint, lambdaEndpoint: this.lambdaEndpoint, mappings: this.#mappings() };
+    await this.#request(sqs, message, 'event-sources-started');
   }
 
   /**
@@ -242,8 +234,28 @@ export class LocalSystem {
 
   /** Stops every part (once; later calls wait for the same stop). */
   stop(): Promise<void> {
-    // The functions, then the consumers and the endpoint, then the database they call.
-    this.#stopping ??= this.supervisor.stop([PART_NAMES.functions, PART_NAMES.sqs, PART_NAMES.dynamodb]);
+    // No new invocations first; then the functions, the endpoint, and the database they call.
+    this.#stopping ??= this.supervisor.stop([PART_NAMES.functions, PART_NAMES.sqs, PART_NAMES.dynamodb], () => this.#stopEventSources());
     return this.#stopping;
+  }
+
+  async #stopEventSources(): Promise<void> {
+    const sqs = this.#sqs;
+    if (!sqs || sqs.hasExited() || this.#eventSourcesIn !== sqs) return;
+    await this.#request(sqs, { type: 'stop-event-sources' }, 'event-sources-stopped');
+  }
+
+  /** Sends a message to the SQS process and waits for its answer (or its exit). */
+  async #request(sqs: Child, message: { type: string } & Record<string, unknown>, answer: string): Promise<void> {
+    const answered = new Promise<void>((resolve) => {
+      const onMessage = (m: unknown) => {
+        if ((m as { type?: string })?.type !== answer) return;
+        sqs.process.off('message', onMessage);
+        resolve();
+      };
+      sqs.process.on('message', onMessage);
+    });
+    sqs.send(message);
+    await Promise.race([answered, sqs.exited]);
   }
 }

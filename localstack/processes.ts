@@ -105,7 +105,7 @@ export function spawnChild(
     async stop(signal = 'SIGTERM', graceMs = 5000) {
       if (status) return;
       child.kill(signal);
-      const ended = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      const ended = await Promise.race([exited.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
       if (!ended) {
         child.kill('SIGKILL');
         await exited;

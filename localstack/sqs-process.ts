@@ -6,6 +6,7 @@
  *   env REPLOG_SQS_PROCESS = {"region", "gatewayPort", "fauxqsPort", "dynamodbPort"} (embedded)
  *                          | {"region"} (an emulator such as LocalStack already serves SQS)
  *   parent → {type: 'event-sources', sqsEndpoint, lambdaEndpoint, mappings}  (replaces any running)
+ *   parent → {type: 'stop-event-sources'} → {type: 'event-sources-stopped'}
  *   parent → {type: 'stop'}; this → {type: 'ready'} | {type: 'event-sources-started'}
  * It stops when told, on SIGTERM, or when its parent goes away (the IPC channel closes).
  */
@@ -60,6 +61,11 @@ async function replaceEventSources(message: EventSourcesMessage): Promise<void> 
 
 process.on('message', (message: { type?: string }) => {
   if (message?.type === 'stop') void stopAndExit();
+  if (message?.type === 'stop-event-sources') {
+    const running = sources;
+    sources = undefined;
+    void Promise.resolve(running?.stop()).finally(() => send({ type: 'event-sources-stopped' }));
+  }
   if (message?.type === 'event-sources') {
     replaceEventSources(message as EventSourcesMessage).catch((err: Error) => {
       console.error(`event sources could not start: ${err.message}`);

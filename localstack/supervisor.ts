@@ -100,9 +100,10 @@ export class Supervisor {
     this.#giveUp(new SupervisorGaveUp(reason));
   }
 
-  /** Stops watching, then stops the parts in the given order (the rest after them). */
-  async stop(order: readonly string[] = []): Promise<void> {
+  /** Stops watching, runs `first`, then stops the parts in the given order (the rest after them). */
+  async stop(order: readonly string[] = [], first?: () => Promise<void>): Promise<void> {
     this.#stopping = true;
+    await first?.().catch((err: Error) => this.#log(`while stopping: ${err.message}`));
     const names = [...order.filter((n) => this.#parts.has(n)), ...[...this.#parts.keys()].filter((n) => !order.includes(n))];
     for (const name of names) {
       await this.#parts.get(name)?.stop().catch((err: Error) => this.#log(`stopping ${name}: ${err.message}`));

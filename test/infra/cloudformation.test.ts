@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC } from '../../lib/metrics';
+import { resolveEnvironment } from '../../localstack/bootstrap';
 import { projectRoot, readStackDefinition, serverlessBin, serverlessEnv } from '../../localstack/definition';
 
 const run = promisify(execFile);
@@ -221,6 +222,13 @@ describe('REPLOG_SECONDARIES', () => {
     const tables = Object.values(definition.resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
     expect(tables.filter((t) => String(t.Properties?.TableName).includes('-secondary-'))).toHaveLength(3);
     expect(definition.sqsEvents.map((e) => e.functionKey).filter((k) => k.startsWith('replicate')).sort()).toEqual(['replicateS1', 'replicateS2', 'replicateS3']);
-    expect(JSON.parse(String(definition.environment.REPLOG_QUEUE_URLS))).toHaveProperty('s3');
+    const queueIds = Object.keys(definition.resources).filter((id) => definition.resources[id]?.Type === 'AWS::SQS::Queue');
+    const queues = Object.fromEntries(queueIds.map((id) => [id, { url: `http://queues/${id}`, arn: `arn:queue:${id}` }]));
+    const { environment } = resolveEnvironment(definition.environment, queues);
+    expect(JSON.parse(String(environment.REPLOG_QUEUE_URLS))).toEqual({
+      s1: 'http://queues/ReplicateQueueS1',
+      s2: 'http://queues/ReplicateQueueS2',
+      s3: 'http://queues/ReplicateQueueS3',
+    });
   }, 60_000);
 });
