@@ -20,6 +20,17 @@ export default defineConfig({
         },
       },
       {
+        // The local system as users start it (npm start, serverless offline), killed and restarted:
+        // each file starts its own stacks, one file at a time.
+        test: {
+          name: 'local-system',
+          include: ['test/local-system/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The whole system over HTTP, started once by the global setup on ports of its own.
         test: {
           name: 'integration',

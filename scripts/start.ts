@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     httpPort: port('REPLOG_HTTP_PORT', 3000),
     lambdaPort: port('REPLOG_LAMBDA_PORT', 3002),
     dataDir: process.env.REPLOG_DATA_DIR?.trim() || undefined,
-    lockFile: join(projectRoot, '.replog', 'start.lock'),
+    // One lock per API port: a second npm start on the same port fails clearly.
+    lockFile: join(projectRoot, '.replog', `start-${port('REPLOG_HTTP_PORT', 3000)}.lock`),
     log: (line, source) => {
       if (source === 'stack') console.log(`[replog] ${line}`);
       else if (line.trim() !== '' && !isBackgroundInvocationLine(line) && !isMetricsLine(line)) console.log(prettyLogLine(line));
