@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { projectRoot } from '../../scripts/lib/stack-definition';
+import { projectRoot } from '../../localstack/definition';
 import { api, eventually, listSecondary } from '../support/api';
 import { dynamo, snapshotLog, sqs, table, takeIdWithoutWriting } from '../support/aws';
 import { freshSystem } from '../support/faults';
