@@ -2,6 +2,7 @@ import { recordAcks } from './adapters/acks';
 import { takeLease } from './adapters/control-table';
 import { masterTable } from './adapters/master-table';
 import { secondaryTable } from './adapters/secondary-table';
+import { readAll } from './adapters/log-table';
 import { currentFaults } from './fault-injection';
 import type { LogEntry } from './log-entry';
 import { appliedPrefix } from './log-reader';
@@ -48,19 +49,23 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
   const masterApplied = await appliedPrefix('master', masterTable);
   let after = await appliedPrefix(secondary, table);
   let copied = 0;
-  while (after < masterApplied) {
+  let blocked = false;
+  // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
+  // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory.
+  while (after < masterApplied && !blocked) {
     const upTo = Math.min(masterApplied, after + MAX_PAGE);
-    const [wanted, held] = await Promise.all([masterTable.query(after, MAX_PAGE, upTo), table.query(after, MAX_PAGE, upTo)]);
-    const heldIds = new Set(held.map((e) => e.id));
-    const missing = wanted.filter((e) => !heldIds.has(e.id));
-    const due: LogEntry[] = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
-    if (due.length > 0) {
-      await table.putCopies(due);
-      await recordAcks(due.map((e) => e.id), secondary);
-      copied += due.length;
+    const held = new Set((await readAll(table.slots({ after, upTo }))).map((s) => s.id));
+    for await (const wanted of masterTable.entries({ after, upTo })) {
+      const missing = wanted.filter((e) => !held.has(e.id));
+      const due: LogEntry[] = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
+      if (due.length > 0) {
+        await table.putCopies(due);
+        await recordAcks(due.map((e) => e.id), secondary);
+        copied += due.length;
+      }
+      // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
+      if (due.length < missing.length) blocked = true;
     }
-    // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
-    if (due.length < missing.length) break;
     after = upTo;
   }
   if (copied > 0) {

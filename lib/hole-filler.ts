@@ -1,4 +1,5 @@
 import { masterTable } from './adapters/master-table';
+import { readAll } from './adapters/log-table';
 import { catchUp } from './catch-up';
 import { fanOut } from './fan-out';
 import { getConfig } from './config';
@@ -35,7 +36,7 @@ export interface RepairReport {
 
 async function fillMasterHoles(now: number, graceMs: number): Promise<{ filled: number; waiting: number }> {
   const applied = await appliedPrefix('master', masterTable);
-  const holes = holesIn(applied, await masterTable.query(applied, MAX_PAGE));
+  const holes = holesIn(applied, await readAll(masterTable.slots({ after: applied, limit: MAX_PAGE })));
   const due = holes.filter((h) => now - h.olderThan >= graceMs);
   const filled = (await Promise.all(due.map((h) => fillWithNoop(h.id)))).filter(Boolean).length;
   return { filled, waiting: holes.length - due.length };

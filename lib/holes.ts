@@ -1,4 +1,4 @@
-import type { LogEntry } from './log-entry';
+import type { LogEntry, LogSlot } from './log-entry';
 
 /** A missing id, and a time by which it was certainly taken from the counter. */
 export interface Hole {
@@ -12,7 +12,7 @@ export interface Hole {
  * The table's query answers in id order; sorting a copy keeps a present id from ever being
  * reported as a hole if a caller passes entries in another order. Pure: no AWS clients.
  */
-export function holesIn(applied: number, entries: readonly LogEntry[]): Hole[] {
+export function holesIn(applied: number, entries: ReadonlyArray<LogEntry | LogSlot>): Hole[] {
   const holes: Hole[] = [];
   let expected = applied + 1;
   for (const entry of [...entries].sort((a, b) => a.id - b.id)) {

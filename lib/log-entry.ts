@@ -4,6 +4,13 @@ export type LogEntry = ({ id: number; msg: string; w?: number; noop?: undefined 
   at?: number;
 };
 
+/** An entry without its message text: what prefix scans, hole finding and catch-up read. */
+export interface LogSlot {
+  id: number;
+  noop?: true;
+  at?: number;
+}
+
 export interface ReplicateJob {
   id: number;
   msg?: string;

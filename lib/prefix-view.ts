@@ -26,14 +26,54 @@ export interface LogPage {
 }
 
 /**
- * The visible part of a page read after some id: only entries inside the gap-free prefix
- * (id <= applied), without no-ops. `scanned` is the page as read (ascending, at most `limit`);
- * `next` is offered while the prefix extends past the last entry read.
+ * Builds one page of a node's list from the entries read after some id, in id order and in as
+ * many reads as it takes: only entries inside the gap-free prefix (id <= applied), no-ops hidden,
+ * at most `limit` entries read (no-ops count) and at most `maxBytes` of messages as the response
+ * will carry them (see response-size.ts; the first message is always taken). `next` is offered
+ * when the page filled up, by count or by bytes, before the prefix's end.
  */
+export class PageBuilder {
+  private readonly messages: ListedMessage[] = [];
+  private taken = 0;
+  private bytes = 0;
+  private last: number | undefined;
+  private full = false;
+
+  constructor(
+    private readonly applied: number,
+    private readonly limit: number,
+    private readonly maxBytes = Infinity,
+    private readonly sizeOf: (m: ListedMessage) => number = () => 0,
+  ) {}
+
+  /** Adds entries read next; false once the page is complete (read no further). */
+  add(entries: readonly LogEntry[]): boolean {
+    for (const e of entries) {
+      if (e.id > this.applied) return false;
+      if (this.taken >= this.limit) return !(this.full = true);
+      if (!e.noop) {
+        const m = { id: e.id, msg: e.msg };
+        const size = this.sizeOf(m);
+        if (this.messages.length > 0 && this.bytes + size > this.maxBytes) return !(this.full = true);
+        this.messages.push(m);
+        this.bytes += size;
+      }
+      this.taken++;
+      this.last = e.id;
+    }
+    if (this.taken >= this.limit) this.full = true;
+    return !this.full;
+  }
+
+  page(): LogPage {
+    const more = this.full && this.last !== undefined && this.last < this.applied;
+    return more ? { messages: this.messages, next: this.last } : { messages: this.messages };
+  }
+}
+
+/** The visible part of one read after some id (at most `limit` entries, ascending). */
 export function visiblePage(scanned: readonly LogEntry[], applied: number, limit: number): LogPage {
-  const inPrefix = scanned.filter((e) => e.id <= applied);
-  const messages = inPrefix.filter((e) => !e.noop).map((e) => ({ id: e.id, msg: e.msg as string }));
-  const last = inPrefix.at(-1);
-  const more = scanned.length >= limit && last !== undefined && last.id < applied;
-  return more ? { messages, next: last.id } : { messages };
+  const builder = new PageBuilder(applied, limit);
+  builder.add(scanned);
+  return builder.page();
 }

@@ -46,6 +46,11 @@ export interface NodeView {
   entries: ViewEntry[];
   /** Injected faults (secondaries only). */
   faults?: FaultsView;
+  /**
+   * Present (true) when older entries within the tail were left out because the node's entries
+   * would make the response too large (large messages; each node gets an equal share).
+   */
+  truncated?: true;
 }
 
 /** The shape of GET /health (lib/health-report.ts), restated so the page needs no server code. */
@@ -72,9 +77,42 @@ export function tailReadStart(applied: number, tail: number): number {
   return Math.max(-1, applied - tail);
 }
 
-/** The last `n` of entries in id order. */
-export function keepLast<T>(entries: readonly T[], n: number): T[] {
-  return entries.length <= n ? [...entries] : entries.slice(entries.length - n);
+/**
+ * Collects a node's tail from its entries read newest first (from the top down to
+ * `tailReadStart`): the first `tail` of them, but at most `maxBytes` by `sizeOf` (the newest is
+ * always kept), so every node's share of the response stays bounded whatever its messages hold.
+ */
+export class TailBuilder {
+  private readonly newestFirst: LogEntry[] = [];
+  private bytes = 0;
+  /** Entries within the tail were left out to keep the response small. */
+  truncated = false;
+
+  constructor(
+    private readonly tail: number,
+    private readonly maxBytes: number,
+    private readonly sizeOf: (e: LogEntry) => number,
+  ) {}
+
+  /** Adds entries read next (newest first); false once the tail is complete (read no further). */
+  add(entries: readonly LogEntry[]): boolean {
+    for (const e of entries) {
+      if (this.newestFirst.length >= this.tail) return false;
+      const size = this.sizeOf(e);
+      if (this.newestFirst.length > 0 && this.bytes + size > this.maxBytes) {
+        this.truncated = true;
+        return false;
+      }
+      this.newestFirst.push(e);
+      this.bytes += size;
+    }
+    return this.newestFirst.length < this.tail;
+  }
+
+  /** The tail in id order. */
+  entries(): LogEntry[] {
+    return [...this.newestFirst].reverse();
+  }
 }
 
 /** Entries as the view shows them: no-ops hidden, each marked visible or held beyond `applied`. */

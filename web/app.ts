@@ -340,7 +340,9 @@ function updateColumn(column: Column, node: NodeView, view: View, viewStartedAt:
     column.beat.textContent = heartbeatAge(report?.lastHeartbeat, Date.parse(view.at));
   }
   const lag = node.role === 'master' ? 0 : (report?.lag ?? 0);
-  column.stats.textContent = `applied ${node.applied < 0 ? 'none' : `#${node.applied}`} · lag ${lag} · ${held} held`;
+  // A node whose last entries are large shows fewer of them (the view's response stays under 6 MB).
+  const cut = node.truncated ? ` · last ${node.entries.length} shown (large messages)` : '';
+  column.stats.textContent = `applied ${node.applied < 0 ? 'none' : `#${node.applied}`} · lag ${lag} · ${held} held${cut}`;
   if (column.faults) showFaults(column.faults, node.name, node.faults, viewStartedAt);
   const down = column.faults?.known?.down ?? node.faults?.down ?? false;
   column.down.hidden = !down;

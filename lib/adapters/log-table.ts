@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
 import { putAll } from './batch-write';
-import type { LogEntry } from '../log-entry';
+import type { LogEntry, LogSlot } from '../log-entry';
 
 // Master and secondary tables share one shape: a single partition "log" sorted by numeric id,
 // so reading the log in order is one Query, never a Scan and a sort.
@@ -15,6 +15,19 @@ interface LogItem {
   noop?: boolean;
   w?: number;
   at?: number;
+}
+
+/** Ids after `after` (and up to `upTo`), oldest first unless `newestFirst`, at most `limit` entries. */
+export interface LogRange {
+  after: number;
+  upTo?: number;
+  newestFirst?: boolean;
+  limit?: number;
+}
+
+function toSlot(item: Record<string, unknown>): LogSlot {
+  const it = item as unknown as LogItem;
+  return { id: it.id, ...(it.noop ? { noop: true as const } : {}), ...(it.at === undefined ? {} : { at: it.at }) };
 }
 
 function toEntry(item: Record<string, unknown>): LogEntry {
@@ -32,8 +45,20 @@ export interface LogTable {
    */
   putCopies(entries: readonly LogEntry[]): Promise<void>;
   get(id: number): Promise<LogEntry | undefined>;
-  /** Entries with id > after (and <= upTo if given), ascending, at most `limit`. */
-  query(after: number, limit: number, upTo?: number): Promise<LogEntry[]>;
+  /**
+   * The entries of `range`, read by as many Queries as it takes (DynamoDB answers at most 1 MB
+   * each: a dozen large messages), one batch per Query. Stop iterating and nothing more is read.
+   */
+  entries(range: LogRange): AsyncGenerator<LogEntry[]>;
+  /** The same without the message text (a projection): prefix scans, hole finding, catch-up. */
+  slots(range: LogRange): AsyncGenerator<LogSlot[]>;
+}
+
+/** Everything a batch generator yields, joined. */
+export async function readAll<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const batch of batches) all.push(...batch);
+  return all;
 }
 
 export function logTable(tableName: string): LogTable {
@@ -63,20 +88,34 @@ export function logTable(tableName: string): LogTable {
       );
       return out.Item ? toEntry(out.Item) : undefined;
     },
-    async query(after, limit, upTo) {
-      const bounded = upTo !== undefined;
-      const out = await dynamo.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: bounded ? '#log = :log AND id BETWEEN :from AND :upTo' : '#log = :log AND id > :after',
-          // LOG is a DynamoDB reserved word.
-          ExpressionAttributeNames: { '#log': 'log' },
-          ExpressionAttributeValues: bounded ? { ':log': PARTITION, ':from': after + 1, ':upTo': upTo } : { ':log': PARTITION, ':after': after },
-          ConsistentRead: true,
-          Limit: limit,
-        }),
-      );
-      return (out.Items ?? []).map(toEntry);
-    },
+    entries: (range) => readRange(tableName, range, toEntry),
+    slots: (range) => readRange(tableName, range, toSlot, 'id, noop, #at'),
   };
+}
+
+async function* readRange<T>(tableName: string, range: LogRange, convert: (item: Record<string, unknown>) => T, projection?: string): AsyncGenerator<T[]> {
+  const { after, upTo, newestFirst = false, limit = Infinity } = range;
+  const bounded = upTo !== undefined;
+  let left = limit;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: bounded ? '#log = :log AND id BETWEEN :from AND :upTo' : '#log = :log AND id > :after',
+        // LOG and AT are DynamoDB reserved words.
+        ExpressionAttributeNames: { '#log': 'log', ...(projection?.includes('#at') ? { '#at': 'at' } : {}) },
+        ExpressionAttributeValues: bounded ? { ':log': PARTITION, ':from': after + 1, ':upTo': upTo } : { ':log': PARTITION, ':after': after },
+        ...(projection ? { ProjectionExpression: projection } : {}),
+        ScanIndexForward: !newestFirst,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        ...(Number.isFinite(left) ? { Limit: left } : {}),
+      }),
+    );
+    const items = (out.Items ?? []).map(convert);
+    left -= items.length;
+    if (items.length > 0) yield items;
+    start = out.LastEvaluatedKey;
+  } while (start && left > 0);
 }

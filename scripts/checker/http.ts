@@ -80,10 +80,11 @@ export async function readList(base: string, path: string): Promise<ListRead> {
     }
     const next = res.body.next;
     if (next === undefined) return { ok: true, messages, pages, problems };
+    // `next` is the last id the page covers: its last message's, or a hidden no-op's after it.
     const lastOnPage = (page as Array<{ id?: unknown }>).at(-1)?.id;
-    if (next !== lastOnPage) {
-      problems.push(`GET ${path}${query}: next=${JSON.stringify(next)} is not the last id of its page (${JSON.stringify(lastOnPage)})`);
-      if (!Number.isSafeInteger(next) || (next as number) <= (after ?? -1)) return { ok: true, messages, pages, problems };
+    if (!Number.isSafeInteger(next) || (next as number) <= (after ?? -1) || (typeof lastOnPage === 'number' && (next as number) < lastOnPage)) {
+      problems.push(`GET ${path}${query}: next=${JSON.stringify(next)} does not follow its page (last id ${JSON.stringify(lastOnPage)}, after ${after ?? -1})`);
+      return { ok: true, messages, pages, problems };
     }
     after = next as number;
   }

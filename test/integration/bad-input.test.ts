@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/api';
 import { resetLog, snapshotLog as snapshot } from '../support/aws';
+import { TEST_ENV } from '../support/test-stack';
 
-const big = 'x'.repeat(65537);
+const LIMIT = Number(TEST_ENV.REPLOG_MAX_MSG_BYTES);
+const big = 'x'.repeat(LIMIT + 1);
 const BAD_APPENDS: Array<[string, { rawBody?: string; body?: unknown; headers?: Record<string, string> }, number, RegExp]> = [
   ['no body', { rawBody: '' }, 400, /body is required/],
   ['body not JSON', { rawBody: '{"msg": "a"' }, 400, /not valid JSON/],
@@ -21,9 +23,9 @@ const BAD_APPENDS: Array<[string, { rawBody?: string; body?: unknown; headers?: 
   ['w zero', { body: { msg: 'a', w: 0 } }, 400, /w must be an integer/],
   ['w above N+1', { body: { msg: 'a', w: 4 } }, 400, /w must be an integer/],
   ['unknown field', { body: { msg: 'a', ttl: 5 } }, 400, /unknown field "ttl"/],
-  ['msg over the limit', { body: { msg: big } }, 413, /65537 bytes/],
-  ['multi-byte msg over the limit', { body: { msg: 'é'.repeat(32769) } }, 413, /65538 bytes/],
-  ['body far over the limit', { rawBody: JSON.stringify({ msg: 'x'.repeat(500_000) }) }, 413, /too large/],
+  ['msg over the limit', { body: { msg: big } }, 413, new RegExp(`${LIMIT + 1} bytes`)],
+  ['multi-byte msg over the limit', { body: { msg: 'é'.repeat(LIMIT / 2 + 1) } }, 413, new RegExp(`${LIMIT + 2} bytes`)],
+  ['body far over the limit', { rawBody: JSON.stringify({ msg: 'x'.repeat(LIMIT * 6 + 2048) }) }, 413, /too large/],
   ['Idempotency-Key too long', { body: { msg: 'a' }, headers: { 'Idempotency-Key': 'k'.repeat(256) } }, 400, /Idempotency-Key/],
 ];
 

@@ -11,4 +11,6 @@ export const TEST_ENV: Record<string, string> = {
   REPLOG_HOLE_GRACE_MS: '1500',
   // Faults take effect on the next job, so a test need not wait out a cache.
   REPLOG_FAULTS_CACHE_MS: '0',
+  // The largest setting allowed: the tests of large messages and exact limits cover the worst case.
+  REPLOG_MAX_MSG_BYTES: '131072',
 };

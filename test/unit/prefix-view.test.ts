@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { LogEntry } from '../../lib/log-entry';
-import { extendPrefix, visiblePage, type ListedMessage } from '../../lib/prefix-view';
+import { extendPrefix, PageBuilder, visiblePage, type ListedMessage } from '../../lib/prefix-view';
+import { responseBytes } from '../../lib/response-size';
 
 /** The specification: the highest k such that 0..k are all in `ids` (-1 when 0 is missing). */
 function longestRun(ids: Iterable<number>): number {
@@ -220,3 +221,62 @@ describe('visiblePage', () => {
     expect(second).toEqual({ messages: [{ id: 1, msg: 'm1' }] });
   });
 });
+
+describe('PageBuilder: pages cut by bytes as well as by count', () => {
+  /** Entries read after `after` in batches of `batch`, as the table adapter yields them. */
+  function buildPage(entries: readonly LogEntry[], after: number, applied: number, limit: number, maxBytes: number, batch: number) {
+    const page = new PageBuilder(applied, limit, maxBytes, (m) => m.msg.length);
+    const read = entries.filter((e) => e.id > after && e.id <= applied).slice(0, limit);
+    for (let i = 0; i < read.length && page.add(read.slice(i, i + batch)); i += batch);
+    return page.page();
+  }
+
+  /** Entries 0..n-1 (a gap-free log) of drawn sizes, about a quarter no-ops. */
+  const sizedLog = fc.array(fc.tuple(fc.nat({ max: 50 }), fc.nat({ max: 3 })), { minLength: 1, maxLength: 40 }).map((drawn) =>
+    drawn.map(([size, kind], id): LogEntry => (kind === 0 ? noop(id) : { id, msg: 'x'.repeat(size) })),
+  );
+
+  it('paging with next yields every visible entry exactly once, each page within the bytes or a single message (property)', () => {
+    fc.assert(
+      fc.property(sizedLog, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 5 }), (entries, limit, maxBytes, batch) => {
+        const applied = entries.length - 1;
+        const seen: ListedMessage[] = [];
+        let after = -1;
+        for (let pages = 0; ; pages++) {
+          expect(pages).toBeLessThanOrEqual(entries.length + 1);
+          const page = buildPage(entries, after, applied, limit, maxBytes, batch);
+          const bytes = page.messages.reduce((sum, m) => sum + m.msg.length, 0);
+          if (page.messages.length > 1) expect(bytes).toBeLessThanOrEqual(maxBytes);
+          seen.push(...page.messages);
+          if (page.next === undefined) break;
+          expect(page.next).toBeGreaterThan(after);
+          after = page.next;
+        }
+        expect(seen).toEqual(visibleOf(entries, applied));
+      }),
+    );
+  });
+
+  it('offers next when the bytes ran out before the prefix did, whatever the count', () => {
+    const entries = [0, 1, 2, 3].map((id) => ({ id, msg: 'x'.repeat(10) }));
+
+    expect(buildPage(entries, -1, 3, 1000, 25, 4)).toEqual({ messages: entries.slice(0, 2), next: 1 });
+    expect(buildPage(entries, 1, 3, 1000, 25, 4)).toEqual({ messages: entries.slice(2) });
+  });
+
+  it('takes a single message larger than the bytes allowed, so paging always moves on', () => {
+    expect(buildPage([{ id: 0, msg: 'x'.repeat(100) }, { id: 1, msg: 'y' }], -1, 1, 1000, 10, 1)).toEqual({ messages: [{ id: 0, msg: 'x'.repeat(100) }], next: 0 });
+  });
+});
+
+describe('responseBytes', () => {
+  it('counts a message as the proxy response carries it: JSON inside a JSON string', () => {
+    // '"' is 1 byte, \" in the body, \\\" once the body is a string: 4 bytes; a control 7 ("\\u0001").
+    const base = responseBytes({ id: 0, msg: '' });
+    expect(responseBytes({ id: 0, msg: '"' }) - base).toBe(4);
+    expect(responseBytes({ id: 0, msg: '\u0001' }) - base).toBe(7);
+    expect(responseBytes({ id: 0, msg: '😀' }) - base).toBe(4);
+    expect(responseBytes({ id: 0, msg: 'a' }) - base).toBe(1);
+  });
+});
+

@@ -18,7 +18,7 @@ import {
   formatDuration,
   healthBadge,
   heartbeatAge,
-  keepLast,
+  TailBuilder,
   masterBadge,
   parseFaultsForm,
   parseTail,
@@ -72,22 +72,40 @@ describe('the tail of a node (server side)', () => {
     expect(tailReadStart(-1, 1)).toBe(-1);
   });
 
-  it('reading from tailReadStart and keeping the last `tail` yields the node\'s last `tail` held ids', () => {
-    // Property: for any set of held ids, the read (prefix first, then everything above the start)
-    // returns exactly the `tail` highest ids the node holds.
+  it('reading newest first down to tailReadStart, in batches, yields the node\'s last `tail` held ids', () => {
+    // Property: for any set of held ids and any batching of the read, the tail is exactly the
+    // `tail` highest ids the node holds, in id order.
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 60 }), fc.integer({ min: 1, max: 20 }), (ids, tail) => {
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 60 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 7 }), (ids, tail, batch) => {
         const held = [...ids].sort((a, b) => a - b);
         const applied = extendPrefix(-1, held);
-        const read = held.filter((id) => id > tailReadStart(applied, tail));
-        expect(keepLast(read, tail)).toEqual(held.slice(-tail));
+        const read = held.filter((id) => id > tailReadStart(applied, tail)).reverse().map((id) => ({ id, msg: `m${id}` }));
+        const builder = new TailBuilder(tail, Infinity, () => 1);
+        for (let i = 0; i < read.length && builder.add(read.slice(i, i + batch)); i += batch);
+        expect(builder.entries().map((e) => e.id)).toEqual(held.slice(-tail));
+        expect(builder.truncated).toBe(false);
       }),
     );
   });
 
-  it('keepLast keeps the last n, or everything when shorter', () => {
-    expect(keepLast([1, 2, 3], 2)).toEqual([2, 3]);
-    expect(keepLast([1], 5)).toEqual([1]);
+  it('cuts the tail by size, newest kept, and says so (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 100 }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 40 }), fc.nat({ max: 500 }), (sizes, tail, maxBytes) => {
+        // Prepare: entries newest first (id 1000 down), each of the drawn size.
+        const newestFirst = sizes.map((size, i) => ({ id: 1000 - i, msg: 'x'.repeat(size) }));
+        const builder = new TailBuilder(tail, maxBytes, (e) => (e.msg ?? '').length);
+
+        // Act
+        builder.add(newestFirst);
+
+        // Assert: the longest run of the newest that fits (at least one), in id order.
+        const kept = builder.entries();
+        let fits = 0;
+        for (let bytes = 0; fits < Math.min(tail, sizes.length) && (fits === 0 || bytes + (sizes[fits] ?? 0) <= maxBytes); fits++) bytes += sizes[fits] ?? 0;
+        expect(kept.map((e) => e.id)).toEqual(newestFirst.slice(0, fits).map((e) => e.id).reverse());
+        expect(builder.truncated).toBe(fits < Math.min(tail, sizes.length));
+      }),
+    );
   });
 });
 
