@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RESPONSE_BYTES, proxyResultBytes } from '../../lib/response-size';
@@ -120,7 +121,11 @@ describe('lists of large messages', () => {
           resolve(messages);
         }
       });
-    }).finally(() => child.kill());
+    }).finally(async () => {
+      const exited = once(child, 'exit');
+      child.kill();
+      await exited;
+    });
 
     // Assert
     expect(printed).toEqual(sent);

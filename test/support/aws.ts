@@ -59,6 +59,14 @@ export async function resetLog(): Promise<void> {
   const queues = (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'replog-local-' }))).QueueUrls ?? [];
   await Promise.all(queues.map((QueueUrl) => sqs.send(new PurgeQueueCommand({ QueueUrl }))));
   const names = ((await dynamoClient.send(new ListTablesCommand({}))).TableNames ?? []).filter((n) => n.startsWith('replog-local-'));
+  // The control table last: a reader that saw the log before it was emptied may record its
+  // applied prefix meanwhile, and that record must go too.
+  const control = table('control');
+  await emptyTables(names.filter((n) => n !== control));
+  await emptyTables(names.filter((n) => n === control));
+}
+
+async function emptyTables(names: string[]): Promise<void> {
   await Promise.all(
     names.map(async (name) => {
       const keyNames = KEYS[name.replace('replog-local-', '')] ?? ['log', 'id'];
