@@ -270,11 +270,38 @@ function gatewayResponse(type, statusCode, error) {
   };
 }
 
+/**
+ * A gateway response that keeps API Gateway's own status and says its message as
+ * `{"error": "..."}` ($context.error.messageString is the message already quoted as JSON).
+ */
+function gatewayMessageResponse(type, extra = {}) {
+  return {
+    Type: 'AWS::ApiGateway::GatewayResponse',
+    Properties: {
+      RestApiId: { Ref: 'ApiGatewayRestApi' },
+      ResponseType: type,
+      ResponseTemplates: { 'application/json': '{"error": $context.error.messageString}' },
+      ...extra,
+    },
+  };
+}
+
+/**
+ * What API Gateway answers itself, before any function runs, in replog's shape `{"error": "..."}`
+ * (api.md: every error, the gateway's own included). Locally, localstack/offline-error-shape.js
+ * does the same for serverless-offline.
+ */
 function gatewayResponses(settings) {
   const out = {
     // API Gateway answers an unknown route with 403 "Missing Authentication Token"; replog's
     // contract is a JSON 404 (e.g. the admin routes on stages without fault injection).
     UnknownRouteResponse: gatewayResponse('MISSING_AUTHENTICATION_TOKEN', 404, 'no such route'),
+    // A body over API Gateway's 10 MB.
+    RequestTooLargeResponse: gatewayResponse('REQUEST_TOO_LARGE', 413, 'request body is too large: at most 10 MB'),
+    // Every other refusal of its own (a malformed request …) keeps its status and says why.
+    DefaultClientErrorResponse: gatewayMessageResponse('DEFAULT_4XX'),
+    // A function that failed or timed out: worth retrying, as api.md says of every 503.
+    DefaultServerErrorResponse: gatewayMessageResponse('DEFAULT_5XX', { ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" } }),
   };
   if (!settings.keyRequired) return out;
   const { rateLimit, burstLimit, monthlyQuota } = settings.api;

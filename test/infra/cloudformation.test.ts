@@ -171,6 +171,32 @@ describe('serverless package --stage prod', () => {
   });
 });
 
+describe('API Gateway\'s own answers', () => {
+  it('are {"error": "..."} for every refusal of its own: unknown route 404, body over 10 MB 413, any other 4xx/5xx', async () => {
+    // Act
+    const definition = await readStackDefinition('prod', { ...process.env });
+
+    // Assert
+    const responses = Object.values(definition.resources).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    const byType = new Map(responses.map((r) => [r.Properties?.ResponseType, r.Properties]));
+    const template = (type: string) => (byType.get(type)?.ResponseTemplates as Record<string, string> | undefined)?.['application/json'];
+    expect(byType.get('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
+    expect(JSON.parse(String(template('MISSING_AUTHENTICATION_TOKEN')))).toEqual({ error: 'no such route' });
+    expect(byType.get('REQUEST_TOO_LARGE')?.StatusCode).toBe('413');
+    expect(JSON.parse(String(template('REQUEST_TOO_LARGE')))).toEqual({ error: 'request body is too large: at most 10 MB' });
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      expect(template(type), type).toBe('{"error": $context.error.messageString}');
+      expect(byType.get(type), type).not.toHaveProperty('StatusCode');
+    }
+    expect(byType.get('DEFAULT_5XX')?.ResponseParameters).toEqual({ 'gatewayresponse.header.Retry-After': "'1'" });
+    // Every template is JSON with exactly one key, "error", once the quoted message is filled in.
+    for (const r of responses) {
+      const filled = String(template(String(r.Properties?.ResponseType))).replace('$context.error.messageString', '"Too Many Requests"');
+      expect(Object.keys(JSON.parse(filled))).toEqual(['error']);
+    }
+  }, 60_000);
+});
+
 describe('fault injection on prod', () => {
   it('is not deployed, and unknown routes answer a JSON 404', async () => {
     // Act
