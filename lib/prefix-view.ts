@@ -70,10 +70,3 @@ export class PageBuilder {
     return more ? { messages: this.messages, next: this.last } : { messages: this.messages };
   }
 }
-
-/** The visible part of one read after some id (at most `limit` entries, ascending). */
-export function visiblePage(scanned: readonly LogEntry[], applied: number, limit: number): LogPage {
-  const builder = new PageBuilder(applied, limit);
-  builder.add(scanned);
-  return builder.page();
-}

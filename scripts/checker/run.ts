@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emulator, type Emulator, type ReplicateCopy } from './aws';
 import { call, readList, type Answer, type ListedMessage, type ListRead } from './http';
+import { sampleMessages } from './message-text';
 import { makeRng, type Rng } from './random';
 import { allEqual, contentProblems, duplicatesIn, prefixMismatch, writeConcernProblems, type Confirmed } from './verify';
 
@@ -44,6 +45,8 @@ export interface CheckerOptions {
   log?: (line: string) => void;
   /** At most this many anomaly lines are logged (all are in the summary). */
   maxAnomalyLines?: number;
+  /** Largest generated text in a message, in UTF-8 bytes (under the server's REPLOG_MAX_MSG_BYTES). */
+  textMaxBytes?: number;
 }
 
 export interface Summary {
@@ -116,6 +119,7 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
     requestTimeoutMs: 60_000,
     log: (line: string) => console.log(line),
     maxAnomalyLines: 200,
+    textMaxBytes: 2048,
     ...options,
   };
   const { url, seed, log } = o;
@@ -169,6 +173,9 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
     const isOurs = (msg: string) => msg.startsWith(`${runTag} #`);
     const plan = makeRng(seed, 'plan');
     const planned = Array.from({ length: o.appends }, () => plan.between(1, n + 1));
+    // Each message: a tag that names it (run, index, w), then text drawn over all of Unicode by the
+    // generator the tests use — emoji, controls, noncharacters, bidi marks, the byte limit in 4-byte characters.
+    const texts = sampleMessages(seed, o.appends, { maxBytes: o.textMaxBytes, maxLength: 30 });
     const deadline = started + o.durationS * 1000;
 
     const acknowledged = new Map<number, { msg: string; status: number }>();
@@ -228,7 +235,7 @@ export async function runChecker(options: CheckerOptions): Promise<Summary> {
         if (counts.sent >= o.appends || Date.now() >= deadline) return;
         const index = counts.sent++;
         const w = planned[index] as number;
-        const msg = `${runTag} #${index} w=${w}`;
+        const msg = `${runTag} #${index} w=${w} ${texts[index] ?? ''}`;
         const res = await call(url, 'POST', '/append', { msg, w }, o.requestTimeoutMs);
         const b = res.body;
         if (res.status === 201) {

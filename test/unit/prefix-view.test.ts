@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { LogEntry } from '../../lib/log-entry';
-import { extendPrefix, PageBuilder, visiblePage, type ListedMessage } from '../../lib/prefix-view';
+import { extendPrefix, PageBuilder, type ListedMessage, type LogPage } from '../../lib/prefix-view';
 import { responseBytes } from '../../lib/response-size';
 
 /** The specification: the highest k such that 0..k are all in `ids` (-1 when 0 is missing). */
@@ -35,6 +35,13 @@ const table = fc
 
 /** What the log table's query answers: up to `limit` entries with id > after, ascending. */
 const query = (entries: readonly LogEntry[], after: number, limit: number) => entries.filter((e) => e.id > after).slice(0, limit);
+
+/** The page built from one read after some id (at most `limit` entries, ascending). */
+function visiblePage(scanned: readonly LogEntry[], applied: number, limit: number): LogPage {
+  const builder = new PageBuilder(applied, limit);
+  builder.add(scanned);
+  return builder.page();
+}
 
 const visibleOf = (entries: readonly LogEntry[], applied: number): ListedMessage[] =>
   entries.filter((e) => e.id <= applied && !e.noop).map((e) => ({ id: e.id, msg: e.msg as string }));
@@ -108,7 +115,7 @@ describe('extendPrefix', () => {
   });
 });
 
-describe('visiblePage', () => {
+describe('PageBuilder: the visible part of one read', () => {
   it('shows only the gap-free prefix: 0,1,3 held and applied=1 → 0,1', () => {
     const scanned = [message(0), message(1), message(3)];
 
