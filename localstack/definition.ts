@@ -37,6 +37,8 @@ export interface StackDefinition {
   sqsEvents: SqsEventDefinition[];
   /** Names of the functions that run on a `schedule`. */
   scheduledFunctions: string[];
+  /** The stage has API keys: every route but the page needs one in x-api-key. */
+  apiKeyRequired: boolean;
   /** provider.environment, intrinsics (queue Refs) unresolved. */
   environment: Record<string, unknown>;
 }
@@ -65,7 +67,7 @@ interface ResolvedFunction {
 /** The shape shared by `serverless print` output and the framework's `serverless.service`. */
 export interface ResolvedConfig {
   service: string | { name: string };
-  provider: { environment?: Record<string, unknown>; region?: string };
+  provider: { environment?: Record<string, unknown>; region?: string; apiGateway?: { apiKeys?: unknown[] } };
   functions?: Record<string, ResolvedFunction>;
   resources?: { Resources?: Record<string, CfnResource> };
 }
@@ -96,6 +98,7 @@ export function definitionOf(config: ResolvedConfig, stage: string): StackDefini
     resources: config.resources?.Resources ?? {},
     sqsEvents,
     scheduledFunctions,
+    apiKeyRequired: (config.provider.apiGateway?.apiKeys ?? []).length > 0,
     environment: config.provider.environment ?? {},
   };
 }

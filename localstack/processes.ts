@@ -16,8 +16,8 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
   throw new Error(`${what} was not ready after ${Math.round(timeoutMs / 1000)} s`);
 }
 
-export async function httpOk(url: string): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+export async function httpOk(url: string, headers: Record<string, string> = {}): Promise<boolean> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
   await res.arrayBuffer();
   return res.ok;
 }

@@ -5,6 +5,7 @@
  * the tables and queues instead of starting its own, so that serverless-offline can die and be
  * restarted while the data (DynamoDB Local) and the queues live on.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackDefinition } from './definition.js';
@@ -35,6 +36,8 @@ export interface Stack {
   awsEndpoint: string;
   /** True when an emulator was already answering (e.g. LocalStack) and we used it. */
   externalAws: boolean;
+  /** The key every route but the page needs in x-api-key (stages other than `local`), else undefined. */
+  apiKey?: string;
   /** PIDs of the running parts, by part name (see PART_NAMES). */
   parts(): Record<string, number>;
   /** Resolves with the reason when a part died in a way the stack cannot recover from. */
@@ -84,9 +87,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw new StackStartError(`port ${httpPort} is in use — is another replog (or another server) running? Set REPLOG_HTTP_PORT to use another port.`);
   }
   const system = new LocalSystem({ awsPort, lambdaPort, region, dataDir: options.dataDir, log: (line) => log(line, 'stack') });
+  // A stage that needs an API key gets this one (serverless-offline accepts the values given in
+  // provider.apiGateway.apiKeys): a fresh random one unless REPLOG_API_KEY_VALUE names it.
+  const apiKeyValue = options.env?.REPLOG_API_KEY_VALUE ?? process.env.REPLOG_API_KEY_VALUE ?? randomBytes(24).toString('base64url');
+  let apiKeyRequired = false;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...serverlessEnv,
+    REPLOG_API_KEY_VALUE: apiKeyValue,
     [SUPERVISED_ENV]: 'supervised',
     AWS_ENDPOINT_URL: system.awsEndpoint,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'test',
@@ -124,7 +132,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onLine: (line) => log(line, 'functions'),
       onMessage: (message) => {
         const m = message as { type?: string; definition?: StackDefinition };
-        if (m?.type === 'definition' && m.definition) void serveDefinition(child, m.definition);
+        if (m?.type === 'definition' && m.definition) {
+          apiKeyRequired = m.definition.apiKeyRequired;
+          void serveDefinition(child, m.definition);
+        }
       },
     });
     // serverless-offline stops itself on SIGINT (its own Ctrl-C handling), in a few seconds at most.
@@ -139,7 +150,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await system.supervisor.add({ name: PART_NAMES.functions, start: startFunctions, whenDead: 'restart' });
     await cloudStarted;
     await Promise.race([
-      waitUntil('the replog API', () => httpOk(`http://127.0.0.1:${httpPort}/list?limit=1`), 90_000),
+      waitUntil('the replog API', () => httpOk(`http://127.0.0.1:${httpPort}/list?limit=1`, { 'x-api-key': apiKeyValue }), 90_000),
       system.failure.then((reason) => {
         throw reason;
       }),
@@ -153,6 +164,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     apiUrl,
     awsEndpoint: system.awsEndpoint,
     externalAws: system.external,
+    ...(apiKeyRequired ? { apiKey: apiKeyValue } : {}),
     parts: () => system.pids(),
     failure: system.failure,
     stop,

@@ -25,12 +25,13 @@ async function main(): Promise<void> {
     },
   });
   const secondaries = (process.env.REPLOG_SECONDARIES ?? 's1,s2').split(',').map((s) => s.trim());
+  const key = stack.apiKey ? ` -H 'x-api-key: ${stack.apiKey}'` : '';
   console.log(`
-  replog API     ${stack.apiUrl}${values.stage === 'local' ? '' : `   (stage ${values.stage})`}
+  replog API     ${stack.apiUrl}${values.stage === 'local' ? '' : `   (stage ${values.stage})`}${stack.apiKey ? `\n  API key        ${stack.apiKey}   (x-api-key; for the CLI: export REPLOG_API_KEY=${stack.apiKey})` : ''}
     web view     ${stack.apiUrl}/
-    append       curl -XPOST ${stack.apiUrl}/append -d '{"msg":"hello","w":2}'
-    master log   curl ${stack.apiUrl}/list
-${secondaries.map((s) => `    ${s.padEnd(12)} curl ${stack.apiUrl}/secondaries/${s}/list`).join('\n')}
+    append       curl -XPOST${key} ${stack.apiUrl}/append -d '{"msg":"hello","w":2}'
+    master log   curl${key} ${stack.apiUrl}/list
+${secondaries.map((s) => `    ${s.padEnd(12)} curl${key} ${stack.apiUrl}/secondaries/${s}/list`).join('\n')}
   AWS endpoint   ${stack.awsEndpoint}${stack.externalAws ? ' (already running, used as is)' : ' (DynamoDB Local + SQS emulator)'}
     inspect      npx awslocal sqs list-queues · npx awslocal dynamodb list-tables
   data           ${process.env.REPLOG_DATA_DIR ? `kept in ${process.env.REPLOG_DATA_DIR}` : 'in memory (set REPLOG_DATA_DIR=<folder> to keep it)'}

@@ -33,6 +33,13 @@ describe('definitionOf (the resolved configuration → what the local system run
     expect(Object.keys(definition.resources)).toEqual(['RepairQueue']);
   });
 
+  it('says whether the stage has API keys (every route but the page then needs one)', () => {
+    expect(definitionOf(config, 'local').apiKeyRequired).toBe(false);
+    const keyed: ResolvedConfig = { ...config, provider: { ...config.provider, apiGateway: { apiKeys: [{ name: 'replog-dev-key-v1' }] } } };
+    expect(definitionOf(keyed, 'dev').apiKeyRequired).toBe(true);
+    expect(definitionOf({ ...config, provider: { ...config.provider, apiGateway: {} } }, 'dev').apiKeyRequired).toBe(false);
+  });
+
   it('refuses an sqs event whose arn is not a GetAtt of a queue in the stack', () => {
     const bad: ResolvedConfig = { ...config, functions: { f: { events: [{ sqs: { arn: 'arn:aws:sqs:us-east-1:1:elsewhere' } }] } } };
 
