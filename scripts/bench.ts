@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { apiClient } from './bench/client';
 import { createFloor } from './bench/floor';
 import { append, catchUp, replicationLag, settle, warmUp, type Ctx } from './bench/measure';
-import { CpuAccount, sampleMemory } from './bench/memory';
+import { CpuAccount, idleMemory, sampleMemory } from './bench/memory';
 import { merge, runClosedLoop, summarize, type Measured, type Part } from './bench/stats';
 import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
@@ -128,6 +128,8 @@ async function main(): Promise<number> {
     console.error(`bench: the stack failed to start: ${(err as Error).message}`);
     return 1;
   }
+  // Idle: after start-up has settled (the first heartbeats and repair pass), before any load.
+  const idle = stack.embedded ? await idleMemory(() => stack.roots, 5000) : undefined;
   const memory = sampleMemory(() => stack.roots);
   const api = apiClient(stack.apiUrl);
   let interrupted = false;
@@ -254,6 +256,7 @@ async function main(): Promise<number> {
       cpuMsPerOp: cpu.perOp(),
       loadavgAtEnd: loadavg(),
       startupSeconds: stack.startupSeconds,
+      idleMemory: idle,
       repairCopies: stats?.repairCopies,
       handlerMs,
     };

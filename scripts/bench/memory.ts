@@ -138,6 +138,14 @@ export interface MemoryReport {
   loadGeneratorPeakMiB: number;
 }
 
+/** The stack's RSS once it has settled after start-up: summed over the tree after `settleMs`, MiB. */
+export async function idleMemory(roots: () => readonly number[], settleMs: number): Promise<{ MiB: number; byProcess: Array<{ command: string; MiB: number }> } | undefined> {
+  if (readProc('/proc/self/status') === undefined) return undefined;
+  await new Promise((r) => setTimeout(r, settleMs));
+  const tree = processTree(roots()).map((pid) => ({ command: commandOf(pid), MiB: Math.round((rssKiB(pid) / 1024) * 10) / 10 }));
+  return { MiB: Math.round(tree.reduce((a, p) => a + p.MiB, 0)), byProcess: tree.filter((p) => p.MiB > 0).sort((a, b) => b.MiB - a.MiB) };
+}
+
 export interface MemorySampler {
   stop(): MemoryReport;
 }
@@ -198,6 +206,7 @@ export function componentOf(command: string): string {
   if (command.includes('serverless')) return 'offline';
   if (command.startsWith('java')) return 'dynamodb';
   if (command.includes('esbuild')) return 'esbuild';
+  if (command.includes('sqs-process')) return 'sqs';
   if (command.includes('stack-host') || command.includes('start.ts')) return 'host';
   return command;
 }

@@ -82,6 +82,7 @@ export interface Results {
   cpuMsPerOp: Record<string, Record<string, number>>;
   handlerMs?: Record<string, Record<string, { n: number; p50: number; p99: number }>>;
   startupSeconds?: number;
+  idleMemory?: { MiB: number; byProcess: Array<{ command: string; MiB: number }> };
   machine: { cpus: number; loadavg: number[] };
   loadavgAtEnd?: number[];
 }
@@ -117,6 +118,7 @@ export function renderTable(r: Results): string {
     t.failed ? `${t.failed} not 201: ${JSON.stringify(t.unexpected)}` : '';
   const notes = (...parts: string[]) => parts.filter(Boolean).join('; ');
   if (r.startupSeconds !== undefined) row('stack start-up (embedded, to first answer)', '', '', '', `${r.startupSeconds} s`);
+  if (r.idleMemory) row('RSS of the local stack, idle after start-up', '', '', '', `${r.idleMemory.MiB} MiB (${r.idleMemory.byProcess.slice(0, 4).map((p) => `${p.command.split(' ').pop()} ${Math.round(p.MiB)}`).join(', ')})`);
   const f = r.floor.sequential;
   row('floor: counter ADD + master put + SQS send ×N, sequential', ms(f.latency.p50), ms(f.latency.p99), rate(f.perSecond), notes(`n=${f.latency.n}`, f.timedOut ? 'time bound hit' : '', cpuNote(r, 'floor sequential')));
   row(`floor: ${r.floor.parallel.clients} parallel clients`, ms(r.floor.parallel.latency.p50), ms(r.floor.parallel.latency.p99), rate(r.floor.parallel.perSecond), notes(`n=${r.floor.parallel.completed}`, r.floor.parallel.timedOut ? 'time bound hit' : '', cpuNote(r, `floor ${r.floor.parallel.clients} clients`)));
