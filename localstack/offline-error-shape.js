@@ -27,9 +27,13 @@ function isErrorShape(source) {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 1 && typeof body.error === 'string';
 }
 
+const { API_KEY_ERROR } = require('../scripts/serverless/stack.js');
+
 /** A sentence for the client, from whatever offline or hapi put in its body. */
 function describe(request, status, source) {
   if (status === 404) return `no such route: ${request.method.toUpperCase()} ${request.path}`;
+  // offline's one 403: a `private` route without the stage's API key, as API Gateway says it.
+  if (status === 403) return API_KEY_ERROR;
   const body = typeof source === 'object' && source !== null && !Buffer.isBuffer(source) ? source : {};
   const text = [body.message, body.errorMessage, body.error].find((t) => typeof t === 'string' && t.length > 0);
   if (status === 413) return 'request body is too large: at most 10 MB';

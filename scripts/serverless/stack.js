@@ -3,6 +3,11 @@
 // so that N secondaries need no copy-paste and every function gets least-privilege IAM.
 
 const SECONDARY_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+// The 403 a request without the stage's API key gets, from API Gateway (and locally from
+// serverless-offline, through localstack/offline-error-shape.js).
+const API_KEY_ERROR = 'this API needs its key in the x-api-key header; the key sent is missing or not valid';
+module.exports.API_KEY_ERROR = API_KEY_ERROR;
+
 // Failed receives of a replicate job before SQS parks it in the DLQ (the consumers see it as
 // REPLOG_MAX_RECEIVE_COUNT, to count the jobs they are about to give up on).
 const MAX_RECEIVE_COUNT = 1000;
@@ -305,11 +310,10 @@ function gatewayResponses(settings) {
   };
   if (!settings.keyRequired) return out;
   const { rateLimit, burstLimit, monthlyQuota } = settings.api;
-  const keyError = 'this API needs its key in the x-api-key header; the key sent is missing or not valid';
   // A wrong key is INVALID_API_KEY; which type a request with no key at all gets is not
   // documented, and ACCESS_DENIED has no other cause here (no authorizers, no resource policy).
-  out.InvalidApiKeyResponse = gatewayResponse('INVALID_API_KEY', 403, keyError);
-  out.AccessDeniedResponse = gatewayResponse('ACCESS_DENIED', 403, keyError);
+  out.InvalidApiKeyResponse = gatewayResponse('INVALID_API_KEY', 403, API_KEY_ERROR);
+  out.AccessDeniedResponse = gatewayResponse('ACCESS_DENIED', 403, API_KEY_ERROR);
   out.ThrottledResponse = gatewayResponse('THROTTLED', 429, `too many requests: this key may send ${rateLimit} a second (bursts of ${burstLimit}); retry in a moment`);
   out.QuotaExceededResponse = gatewayResponse('QUOTA_EXCEEDED', 429, `this key has used its ${monthlyQuota} requests for the month; ask the operator to raise REPLOG_API_MONTHLY_QUOTA`);
   return out;
