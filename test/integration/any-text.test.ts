@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { View } from '../../lib/view-model';
 import { messageText, textOfBytes, TRICKY_CHARS } from '../../scripts/checker/message-text';
 import { api, eventually, type Listed } from '../support/api';
+import { snapshotLog } from '../support/aws';
 import { freshSystem } from '../support/faults';
 import { TEST_ENV } from '../support/test-stack';
 
@@ -36,6 +37,23 @@ describe('any text, end to end', () => {
       const listed = await eventually(() => api<Listed>('GET', `/secondaries/${s}/list?after=${id - 1}`), (r) => r.body.messages.length > 0, 1000);
       expect(listed.body.messages, s).toEqual([{ id, msg }]);
     }
+  });
+
+  it.each([1, 2, 3, 4] as const)('takes exactly REPLOG_MAX_MSG_BYTES of %i-byte characters and refuses one byte more with 413, storing nothing', async (width) => {
+    // Prepare: generated text of exactly the limit (a 131072-byte limit ends 3-byte text with a 2-byte character).
+    const exact = fc.sample(textOfBytes(LIMIT, [width]), { seed: width, numRuns: 1 })[0] as string;
+    expect(Buffer.byteLength(exact)).toBe(LIMIT);
+
+    // Act (w=N+1: every node holds it when it answers, so nothing changes afterwards)
+    const stored = await api('POST', '/append', { body: { msg: exact, w: 3 } });
+    const before = await snapshotLog();
+    const refused = await api('POST', '/append', { body: { msg: `${exact}a`, w: 1 } });
+
+    // Assert
+    expect(stored.status).toBe(201);
+    expect(stored.body.msg).toBe(exact);
+    expect(refused).toMatchObject({ status: 413, body: { error: `msg is ${LIMIT + 1} bytes (UTF-8); the limit is ${LIMIT}` } });
+    expect(await snapshotLog()).toEqual(before);
   });
 
   it('stores generated text over all of Unicode and every node lists it identical, at w=N+1 (property)', async () => {
