@@ -116,4 +116,3 @@ class OfflineErrorShape {
 }
 
 module.exports = OfflineErrorShape;
-module.exports.isErrorShape = isErrorShape;
