@@ -1,6 +1,8 @@
 'use strict';
-// Generates the per-secondary parts of serverless.yml (functions, tables, queues, IAM roles),
-// so that N secondaries need no copy-paste and every function gets least-privilege IAM.
+// Generates what serverless.yml repeats per secondary (its table, replicate queue + DLQ and
+// consumer function), every function's least-privilege IAM role (they name the per-secondary
+// resources), API Gateway's JSON error responses, the API key settings and the alarms, so that N
+// secondaries need no copy-paste. Everything else is written out in serverless.yml.
 
 const SECONDARY_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 // The 403 a request without the stage's API key gets, from API Gateway (and locally from
@@ -115,27 +117,11 @@ const LOG_KEY = [{ name: 'log', type: 'S' }, { name: 'id', type: 'N' }];
 
 function tables(settings) {
   const { prefix, secondaries } = settings;
-  const out = {
-    [ids.counterTable]: logTable(`${prefix}-counter`, { name: 'name', type: 'S' }),
-    [ids.masterTable]: logTable(`${prefix}-master`, ...LOG_KEY),
-    [ids.ackTable]: logTable(`${prefix}-acks`, { name: 'id', type: 'N' }, { name: 'node', type: 'S' }),
-    [ids.controlTable]: logTable(`${prefix}-control`, { name: 'pk', type: 'S' }),
-  };
-  // Per-id bookkeeping (acks, idempotency keys, leases) carries `expiresAt`; DynamoDB deletes it
-  // after REPLOG_ACK_RETENTION_HOURS (see lib/retention.ts), free of write charges.
-  for (const id of [ids.ackTable, ids.controlTable]) out[id].Properties.TimeToLiveSpecification = { AttributeName: 'expiresAt', Enabled: true };
-  for (const s of secondaries) out[ids.secondaryTable(s)] = logTable(`${prefix}-secondary-${s}`, ...LOG_KEY);
-  return out;
+  return Object.fromEntries(secondaries.map((s) => [ids.secondaryTable(s), logTable(`${prefix}-secondary-${s}`, ...LOG_KEY)]));
 }
 
 function queues(settings) {
-  const out = {
-    // Asks for a repair pass (hole filling, catch-up) sooner than the schedule would run one.
-    [ids.repairQueue]: {
-      Type: 'AWS::SQS::Queue',
-      Properties: { QueueName: `${settings.prefix}-repair`, VisibilityTimeout: 180, MessageRetentionPeriod: 3600 },
-    },
-  };
+  const out = {};
   for (const s of settings.secondaries) {
     out[ids.dlq(s)] = {
       Type: 'AWS::SQS::Queue',
@@ -402,72 +388,42 @@ function replicateFunctionName(secondary) {
   return `replicate${logicalSuffix(secondary)}`;
 }
 
-/** An HTTP event; `private` makes API Gateway demand the stage's API key (x-api-key). */
-function http(method, path, keyRequired) {
-  return { http: { method, path, ...(keyRequired ? { private: true } : {}) } };
+/** The functions that exist on this stage: those in serverless.yml, the admin one where enabled, the consumers. */
+function functionNames(settings) {
+  return [
+    ...['append', 'list', 'secondaryList', 'wait', 'health', 'view', 'web', 'heartbeat', 'repair'],
+    ...(settings.adminEnabled ? ['adminFaults'] : []),
+    ...settings.secondaries.map(replicateFunctionName),
+  ];
 }
 
-function functionDefinitions(settings) {
-  const api = (method, path) => [http(method, path, settings.keyRequired)];
-  const fns = {
-    append: { handler: 'functions/append.handler', events: api('post', '/append') },
-    list: { handler: 'functions/list.handler', events: api('get', '/list') },
-    secondaryList: { handler: 'functions/secondary-list.handler', events: api('get', '/secondaries/{name}/list') },
-    wait: { handler: 'functions/wait.handler', events: api('get', '/messages/{id}/wait') },
-    health: { handler: 'functions/health.handler', events: api('get', '/health') },
-    // The page itself is public: it holds no data and asks for the key before it calls the API.
-    web: { handler: 'functions/web.handler', events: [http('get', '/', false)] },
-    view: { handler: 'functions/view.handler', events: api('get', '/view') },
-    heartbeat: {
-      handler: 'functions/heartbeat.handler',
-      // Beats for a minute per scheduled run (EventBridge's finest rate).
-      timeout: 70,
-      events: [{ schedule: 'rate(1 minute)' }],
-    },
-  };
-  if (settings.adminEnabled) {
-    fns.adminFaults = {
-      handler: 'functions/admin-faults.handler',
-      events: [...api('put', '/admin/secondaries/{name}/faults'), ...api('get', '/admin/secondaries/{name}/faults')],
-    };
-  }
-  fns.repair = {
-    handler: 'functions/repair.handler',
-    timeout: 120,
-    events: [
-      { schedule: 'rate(1 minute)' },
-      { sqs: { arn: arn(ids.repairQueue), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } },
-    ],
-  };
-  for (const s of settings.secondaries) {
-    fns[replicateFunctionName(s)] = {
-      handler: 'functions/replicate.handler',
-      events: [
-        {
-          sqs: {
-            arn: arn(ids.queue(s)),
-            batchSize: 10,
-            functionResponseType: 'ReportBatchItemFailures',
-          },
-        },
-      ],
-    };
-  }
-  const roles = grants(settings);
-  for (const [name, fn] of Object.entries(fns)) fn.role = ids.role(name);
-  return { fns, roles };
-}
+module.exports.apiKeyRequired = async ({ resolveVariable }) => (await readSettings(resolveVariable)).keyRequired;
 
-module.exports.functions = async ({ resolveVariable }) => {
+/** serverless.yml's custom.adminFunctions on the stages in REPLOG_ADMIN_STAGES, nothing elsewhere. */
+module.exports.adminFunctions = async ({ resolveVariable }) => {
   const settings = await readSettings(resolveVariable);
-  return functionDefinitions(settings).fns;
+  return settings.adminEnabled ? resolveVariable('self:custom.adminFunctions') : {};
+};
+
+/** One consumer of its replicate queue per secondary; failures are reported per record. */
+module.exports.replicateFunctions = async ({ resolveVariable }) => {
+  const settings = await readSettings(resolveVariable);
+  return Object.fromEntries(
+    settings.secondaries.map((s) => [
+      replicateFunctionName(s),
+      {
+        handler: 'functions/replicate.handler',
+        role: ids.role(replicateFunctionName(s)),
+        events: [{ sqs: { arn: arn(ids.queue(s)), batchSize: 10, functionResponseType: 'ReportBatchItemFailures' } }],
+      },
+    ]),
+  );
 };
 
 module.exports.resources = async ({ resolveVariable }) => {
   const settings = await readSettings(resolveVariable);
-  const { fns, roles } = functionDefinitions(settings);
-  const iam = {};
-  for (const name of Object.keys(fns)) iam[ids.role(name)] = role(name, roles[name]);
+  const roles = grants(settings);
+  const iam = Object.fromEntries(functionNames(settings).map((name) => [ids.role(name), role(name, roles[name])]));
   return { Resources: { ...tables(settings), ...queues(settings), ...iam, ...gatewayResponses(settings), ...alarms(settings) } };
 };
 
