@@ -3,7 +3,8 @@
  * the same results go to bench/results/<timestamp>.json. See bench/README.md.
  *
  * By default it starts the embedded stack (startStack) on ports of its own — AWS 4966, HTTP 3500,
- * Lambda 3502 — in a child process, so it runs beside `npm start` and the tests; with
+ * Lambda 3502, or --ports / REPLOG_BENCH_PORTS — in a child process, so it runs beside `npm start`
+ * and the tests; with
  * `--url http://localhost:3000 --aws http://localhost:4566` it measures a stack already running.
  * Timings never change the exit code: it exits non-zero only when the stack fails.
  */
@@ -20,6 +21,7 @@ import { merge, runClosedLoop, summarize, type Measured, type Part } from './ben
 import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
 import { projectRoot } from '../localstack/definition';
+import { benchPorts, parseBenchPorts } from './bench/ports';
 
 const usage = `usage: npm run bench -- [options]
   --appends N          samples per measurement (default 500; --quick 100)
@@ -31,6 +33,8 @@ const usage = `usage: npm run bench -- [options]
   --skip-catchup       leave out the catch-up measurement
   --quick              the whole run in about a minute
   --url URL --aws URL  measure a stack already running instead of starting one
+  --ports A,H,L        the embedded stack's AWS, HTTP and Lambda ports (default 4966,3500,3502,
+                       or REPLOG_BENCH_PORTS)
   --cpu-prof DIR       write CPU profiles of the embedded stack's node processes to DIR
   --stack-env K=V      extra environment for the embedded stack's functions (repeatable), e.g.
                        REPLOG_LOG_LEVEL=WARN, to measure what a setting changes
@@ -48,6 +52,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     url: { type: 'string' },
     aws: { type: 'string' },
+    ports: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'stack-env': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
@@ -99,7 +104,13 @@ const rounds = positive('rounds', args.rounds ?? (quick ? '2' : '5'));
 const limits = quick
   ? { phaseMs: 1_500, lagMs: 3_000, lagSamples: Math.min(samples, 50), fillMs: 12_000, catchupMs: 20_000, warmup: 100, warmupMs: 6_000 }
   : { phaseMs: 120_000, lagMs: 60_000, lagSamples: Math.min(samples, 300), fillMs: 420_000, catchupMs: 180_000, warmup: 100, warmupMs: 30_000 };
-const ports = { awsPort: 4966, httpPort: 3500, lambdaPort: 3502 };
+let ports: ReturnType<typeof benchPorts>;
+try {
+  ports = args.ports === undefined ? benchPorts() : parseBenchPorts(args.ports);
+} catch (err) {
+  console.error(`${(err as Error).message}\n${usage}`);
+  process.exit(2);
+}
 const startedAt = new Date();
 const loadAtStart = loadavg();
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');

@@ -10,6 +10,7 @@ import { projectRoot } from '../../localstack/definition';
 import { createFloor, type Floor } from './floor';
 import { CpuAccount, listeningPorts } from './memory';
 import { startEmbedded } from './stack-handle';
+import { benchPorts } from './ports';
 import { merge, runClosedLoop, type Part } from './stats';
 
 const { values: args } = parseArgs({ options: { appends: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '5' }, clients: { type: 'string', default: '1' } } });
@@ -18,7 +19,7 @@ const log = (line: string) => process.stderr.write(`[hops] ${line}\n`);
 async function main(): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const stack = await startEmbedded({
-    ports: { awsPort: 4966, httpPort: 3500, lambdaPort: 3502 },
+    ports: benchPorts(),
     secondaries: 's1,s2',
     logFile: join(projectRoot, 'bench', 'results', `hops-${stamp}.stack.log`),
   });
@@ -26,9 +27,10 @@ async function main(): Promise<number> {
   try {
     const javaPid = stack.stackPids[1] as number;
     const dynamoPort = listeningPorts(javaPid)[0];
-    const fauxqsPort = listeningPorts(stack.hostPid as number).find((p) => p !== 4966);
+    const awsPort = Number(new URL(stack.awsEndpoint).port);
+    const fauxqsPort = listeningPorts(stack.hostPid as number).find((p) => p !== awsPort);
     if (!dynamoPort || !fauxqsPort) throw new Error(`backend ports not found (java ${dynamoPort}, fauxqs ${fauxqsPort})`);
-    log(`DynamoDB Local on ${dynamoPort}, fauxqs on ${fauxqsPort}, gateway on 4966`);
+    log(`DynamoDB Local on ${dynamoPort}, fauxqs on ${fauxqsPort}, gateway on ${awsPort}`);
     const base = { awsEndpoint: stack.awsEndpoint, prefix: 'replog-local', secondaries: ['s1', 's2'], msgBytes: 100 };
     const dynamoDirect = `http://127.0.0.1:${dynamoPort}`;
     const sqsDirect = `http://127.0.0.1:${fauxqsPort}`;

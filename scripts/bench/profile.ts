@@ -15,6 +15,7 @@ import { append, settle, warmUp, type Ctx } from './measure';
 import { cpuDelta, cpuSnapshot } from './memory';
 import { renderSummary, summarizeProfile, type ProfileSummary } from './profile-summary';
 import { startEmbedded } from './stack-handle';
+import { benchPorts } from './ports';
 import { runClosedLoop } from './stats';
 
 const { values: args } = parseArgs({
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
   const secondaries = args.secondaries.split(',').map((s) => s.trim());
   const ws = (args.w ?? `1,${secondaries.length + 1}`).split(',').map(Number);
   const stack = await startEmbedded({
-    ports: { awsPort: 4966, httpPort: 3500, lambdaPort: 3502 },
+    ports: benchPorts(),
     secondaries: args.secondaries,
     logFile: join(outDir, 'stack.log'),
     cpuProfDir: outDir,
