@@ -72,6 +72,8 @@ export interface StartEventSourcesOptions {
   /** Concurrent receive loops per queue (default 2). */
   pollersPerMapping?: number;
   log?: EventSourceLog;
+  /** Counts the SQS requests the mappings make, as AWS bills an event source mapping's (aws-usage.ts). */
+  count?: (key: string, n?: number) => void;
 }
 
 const MAX_BATCH_SIZE = 10;
@@ -101,6 +103,7 @@ export async function startEventSources(opts: StartEventSourcesOptions): Promise
     lambdaEndpoint: opts.lambdaEndpoint.replace(/\/+$/, ""),
     log,
     signal: controller.signal,
+    count: opts.count ?? (() => undefined),
   };
 
   const loops = mappings.flatMap((mapping) =>
@@ -134,6 +137,7 @@ interface PollerContext {
   lambdaEndpoint: string;
   log: EventSourceLog;
   signal: AbortSignal;
+  count: (key: string, n?: number) => void;
 }
 
 function normaliseMapping(mapping: SqsEventSourceMapping, log: EventSourceLog): SqsEventSourceMapping {
@@ -214,8 +218,12 @@ async function receiveBatch(ctx: PollerContext, mapping: SqsEventSourceMapping):
     MessageSystemAttributeNames: ["All"],
     MessageAttributeNames: ["All"],
   });
+  ctx.count("esm|sqs:ReceiveMessage");
   const output = await ctx.sqs.send(command, { abortSignal: ctx.signal });
-  return output.Messages ?? [];
+  const messages = output.Messages ?? [];
+  if (messages.length === 0) ctx.count("esm|sqs:EmptyReceive");
+  ctx.count("esm|records", messages.length);
+  return messages;
 }
 
 /** Invokes the function with one batch and settles it. Returns false if the function was unreachable. */
@@ -356,6 +364,7 @@ async function deleteMessages(ctx: PollerContext, mapping: SqsEventSourceMapping
   const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
   try {
     // No abort signal: a delete skipped during stop() would mean a duplicate delivery later.
+    ctx.count("esm|sqs:DeleteMessageBatch");
     const output = await ctx.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: mapping.queueUrl, Entries: entries }));
     if (output.Failed !== undefined && output.Failed.length > 0) {
       const failedIds = output.Failed.map((f) => messages[Number(f.Id)]?.MessageId);

@@ -12,7 +12,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -37,24 +38,41 @@ function writeIfChanged(file: string, content: string): void {
   renameSync(temp, file);
 }
 
+export interface HandlerLoaderOptions {
+  /**
+   * Count each function's invocations and AWS calls (aws-usage.ts): the shims wrap the handler
+   * modules and lib/adapters/clients.ts's clients. They go to a folder of their own, so a stack
+   * that does not count, in the same checkout, never loads them.
+   */
+  countAwsUsage?: boolean;
+}
+
+const USAGE_MODULE = fileURLToPath(new URL('./aws-usage.ts', import.meta.url));
+
 export class HandlerLoader {
   readonly #root: string;
   readonly #shimDir: string;
+  readonly #countAwsUsage: boolean;
   #watchers: FSWatcher[] = [];
   #timer: NodeJS.Timeout | undefined;
 
-  /** `root`: the service folder; shims go to `<root>/.replog/handlers`. */
-  constructor(root: string) {
+  /** `root`: the service folder; shims go to `<root>/.replog/handlers` (`handlers-counted` when counting). */
+  constructor(root: string, options: HandlerLoaderOptions = {}) {
     this.#root = root;
-    this.#shimDir = join(root, '.replog', 'handlers');
+    this.#countAwsUsage = options.countAwsUsage === true;
+    this.#shimDir = join(root, '.replog', this.#countAwsUsage ? 'handlers-counted' : 'handlers');
   }
 
   /** Writes a shim per handler (`functions/append.handler` → .replog/handlers/functions/append.js); returns offline's `location`. */
   writeShims(handlers: readonly string[]): string {
     for (const handler of new Set(handlers)) {
       const modulePath = handler.slice(0, handler.lastIndexOf('.'));
-      const source = join(this.#root, `${modulePath}.ts`);
-      writeIfChanged(join(this.#shimDir, `${modulePath}.js`), `module.exports = require(${JSON.stringify(source)});\n`);
+      const source = `require(${JSON.stringify(join(this.#root, `${modulePath}.ts`))})`;
+      const clients = `require(${JSON.stringify(join(this.#root, 'lib', 'adapters', 'clients.ts'))})`;
+      const shim = this.#countAwsUsage
+        ? `module.exports = require(${JSON.stringify(USAGE_MODULE)}).instrumentHandlers(${JSON.stringify(basename(modulePath))}, ${source}, ${clients});\n`
+        : `module.exports = ${source};\n`;
+      writeIfChanged(join(this.#shimDir, `${modulePath}.js`), shim);
     }
     return relative(this.#root, this.#shimDir);
   }

@@ -17,6 +17,7 @@ import { LocalSystem, SUPERVISED_ENV } from './local-system.js';
 import { resolveEnvironment } from './bootstrap.js';
 import { definitionOf, projectRoot, type ResolvedConfig, type StackDefinition } from './definition.js';
 import { HandlerLoader, type BuiltPage } from './handler-loader.js';
+import { usageEnabled } from './aws-usage.js';
 import { DEFAULT_PORT } from './local-cloud.js';
 
 interface Serverless {
@@ -141,7 +142,7 @@ export class ReplogLocalCloud {
   }
 
   #loadHandlersFromSources(page: BuiltPage): void {
-    const loader = new HandlerLoader(projectRoot);
+    const loader = new HandlerLoader(projectRoot, { countAwsUsage: usageEnabled() });
     this.#loader = loader;
     const { service } = this.#serverless;
     const location = loader.writeShims(Object.values(service.functions).map((fn) => fn.handler));

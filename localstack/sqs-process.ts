@@ -12,6 +12,7 @@
  */
 import { startEventSources, type EventSources, type SqsEventSourceMapping } from './event-source.js';
 import { startSqsEndpoint, type SqsEndpoint } from './local-cloud.js';
+import { UsageCounter, usageEnabled } from './aws-usage.js';
 
 interface Settings {
   region: string;
@@ -31,6 +32,9 @@ const settings = JSON.parse(process.env.REPLOG_SQS_PROCESS ?? '{}') as Settings;
 let endpoint: SqsEndpoint | undefined;
 let sources: EventSources | undefined;
 let stopping: Promise<void> | undefined;
+// What the event sources would be billed for on AWS, when the bench asks (REPLOG_AWS_USAGE=1).
+const usage = usageEnabled() ? new UsageCounter() : undefined;
+usage?.report('sqs-process', (line) => console.log(line));
 
 const send = (message: Record<string, unknown>) => {
   if (process.connected) process.send?.(message);
@@ -55,6 +59,7 @@ async function replaceEventSources(message: EventSourcesMessage): Promise<void> 
     lambdaEndpoint: message.lambdaEndpoint,
     mappings: message.mappings,
     log: (entry) => console.log(JSON.stringify({ source: 'event-source', ...entry })),
+    ...(usage ? { count: (key: string, n?: number) => usage.add(key, n) } : {}),
   });
   send({ type: 'event-sources-started' });
 }

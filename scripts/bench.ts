@@ -16,7 +16,9 @@ import { parseArgs } from 'node:util';
 import { apiClient } from './bench/client';
 import { createFloor } from './bench/floor';
 import { append, catchUp, replicationLag, settle, warmUp, type Ctx } from './bench/measure';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CpuAccount, idleMemory, sampleMemory } from './bench/memory';
+import { diffCounts, type UsageCounts } from '../localstack/aws-usage';
 import { merge, runClosedLoop, summarize, type Measured, type Part } from './bench/stats';
 import { externalStack, startEmbedded, type StackHandle } from './bench/stack-handle';
 import { renderTable, ratios } from './bench/report';
@@ -36,6 +38,7 @@ const usage = `usage: npm run bench -- [options]
   --ports A,H,L        the embedded stack's AWS, HTTP and Lambda ports (default 4966,3500,3502,
                        or REPLOG_BENCH_PORTS)
   --cpu-prof DIR       write CPU profiles of the embedded stack's node processes to DIR
+  --no-usage           do not count the stack's AWS calls (requests, units, invocations per append)
   --stack-env K=V      extra environment for the embedded stack's functions (repeatable), e.g.
                        REPLOG_LOG_LEVEL=WARN, to measure what a setting changes
   --help`;
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     catchup: { type: 'string' },
     'skip-catchup': { type: 'boolean', default: false },
+    'no-usage': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     url: { type: 'string' },
     aws: { type: 'string' },
@@ -134,13 +138,20 @@ async function main(): Promise<number> {
     stack =
       args.url && args.aws
         ? externalStack(args.url, args.aws)
-        : await startEmbedded({ ports, secondaries: args.secondaries, logFile: join(resultsDir, `${stamp}.stack.log`), cpuProfDir: args['cpu-prof'], env: stackEnv });
+        : await startEmbedded({ ports, secondaries: args.secondaries, logFile: join(resultsDir, `${stamp}.stack.log`), cpuProfDir: args['cpu-prof'], env: stackEnv, countAwsUsage: !args['no-usage'] });
   } catch (err) {
     console.error(`bench: the stack failed to start: ${(err as Error).message}`);
     return 1;
   }
   // Idle: after start-up has settled (the first heartbeats and repair pass), before any load.
+  // The AWS calls made meanwhile are the stack's background (heartbeats, repair passes), per second.
+  const usageAtIdle = await stack.usage();
+  const idleFrom = performance.now();
   const idle = stack.embedded ? await idleMemory(() => stack.roots, 5000) : undefined;
+  await sleep(400);
+  const usageAfterIdle = await stack.usage();
+  const background: { seconds: number; counts: UsageCounts } | undefined =
+    usageAtIdle && usageAfterIdle ? { seconds: (performance.now() - idleFrom) / 1000, counts: diffCounts(usageAtIdle, usageAfterIdle) } : undefined;
   const memory = sampleMemory(() => stack.roots);
   const api = apiClient(stack.apiUrl);
   let interrupted = false;
@@ -163,7 +174,7 @@ async function main(): Promise<number> {
 
     // CPU used by each part of the stack (and by the load generator) per operation: unlike
     // latency, it barely moves when other work shares the machine.
-    const cpu = new CpuAccount(() => stack.roots);
+    const cpu = new CpuAccount(() => stack.roots, () => stack.usage());
     progress(`warm-up: appends at every w, lists, the floor's calls`);
     await warmUp(ctx, limits.warmup, maxW, (limits.warmupMs * 2) / 3);
     const floor = await createFloor({ awsEndpoint: stack.awsEndpoint, prefix: 'replog-local', secondaries, msgBytes });
@@ -265,6 +276,7 @@ async function main(): Promise<number> {
       memory: mem,
       ratios: computed,
       cpuMsPerOp: cpu.perOp(),
+      awsUsage: background ? { background, perMeasurement: cpu.usagePerMeasurement() } : undefined,
       loadavgAtEnd: loadavg(),
       startupSeconds: stack.startupSeconds,
       idleMemory: idle,

@@ -4,6 +4,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { diffCounts, sumCounts, type UsageCounts } from '../../localstack/aws-usage';
 
 function readProc(path: string): string | undefined {
   try {
@@ -237,25 +239,65 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string
   return total;
 }
 
-/** Adds up CPU per named measurement over its runs, and divides by its operations at the end. */
+/** How long a process may take to print its counts after a call (aws-usage.ts prints every 200 ms). */
+const USAGE_FLUSH_MS = 350;
+
+/** AWS calls a measurement caused, summed over its runs: counts, operations and seconds. */
+export interface UsageTotal {
+  ops: number;
+  seconds: number;
+  counts: UsageCounts;
+}
+
+/**
+ * Adds up CPU per named measurement over its runs, and divides by its operations at the end; with
+ * `usage`, also the AWS calls the stack counted during each run.
+ */
 export class CpuAccount {
   private readonly totals = new Map<string, { ms: Record<string, number>; ops: number; load: number[] }>();
+  private readonly usageTotals = new Map<string, UsageTotal>();
   /** When each named measurement ran (epoch ms), to match the stack's own timings to it. */
   readonly windows = new Map<string, Array<[number, number]>>();
-  constructor(private readonly roots: () => readonly number[]) {}
+  private lastUsage: { at: number; counts: UsageCounts } | undefined;
+  constructor(
+    private readonly roots: () => readonly number[],
+    private readonly usage?: () => Promise<UsageCounts | undefined>,
+  ) {}
+
+  /** The stack's counts once every call made so far has been printed. */
+  async settledUsage(): Promise<UsageCounts | undefined> {
+    if (!this.usage) return undefined;
+    if (this.lastUsage && performance.now() - this.lastUsage.at < 50) return this.lastUsage.counts;
+    await sleep(USAGE_FLUSH_MS);
+    const counts = await this.usage();
+    if (counts) this.lastUsage = { at: performance.now(), counts };
+    return counts;
+  }
 
   async run<T>(name: string, ops: (result: T) => number, body: () => Promise<T>): Promise<T> {
+    const usageBefore = await this.settledUsage();
     const before = cpuSnapshot(this.roots());
     const from = Date.now();
     const result = await body();
     this.windows.set(name, [...(this.windows.get(name) ?? []), [from, Date.now()]]);
     const delta = cpuDelta(before, cpuSnapshot(this.roots()));
+    const seconds = (Date.now() - from) / 1000;
     const entry = this.totals.get(name) ?? { ms: {}, ops: 0, load: [] };
     for (const [k, v] of Object.entries(delta)) entry.ms[k] = (entry.ms[k] ?? 0) + v;
     entry.ops += ops(result);
     entry.load.push(loadavg()[0] ?? 0);
     this.totals.set(name, entry);
+    const usageAfter = usageBefore ? await this.settledUsage() : undefined;
+    if (usageBefore && usageAfter) {
+      const u = this.usageTotals.get(name) ?? { ops: 0, seconds: 0, counts: {} };
+      this.usageTotals.set(name, { ops: u.ops + ops(result), seconds: u.seconds + seconds, counts: sumCounts([u.counts, diffCounts(usageBefore, usageAfter)]) });
+    }
     return result;
+  }
+
+  /** The AWS calls of each measurement (empty without `usage`). */
+  usagePerMeasurement(): Record<string, UsageTotal> {
+    return Object.fromEntries(this.usageTotals);
   }
 
   /**

@@ -1,6 +1,7 @@
 /** The goals' ratios and the one markdown table the bench prints. */
 import type { CatchupResult, LagResult } from './measure';
-import type { MemoryReport } from './memory';
+import type { MemoryReport, UsageTotal } from './memory';
+import type { UsageCounts } from '../../localstack/aws-usage';
 import type { Measured } from './stats';
 
 export interface FloorResult {
@@ -71,7 +72,6 @@ const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? '**met**'
 
 export interface Results {
   stack: { mode: string };
-  options: { msgBytes: number; samples: number };
   floor: FloorResult;
   append: { sequential: SequentialAppend[]; throughput: ThroughputRun[] };
   lag: LagResult;
@@ -85,6 +85,99 @@ export interface Results {
   idleMemory?: { MiB: number; byProcess: Array<{ command: string; MiB: number }> };
   machine: { cpus: number; loadavg: number[] };
   loadavgAtEnd?: number[];
+  awsUsage?: AwsUsageResults;
+  options: { msgBytes: number; samples: number; secondaries: readonly string[] };
+}
+
+// ---- AWS calls per append ------------------------------------------------------------------------
+
+export interface AwsUsageResults {
+  /** What the idle stack makes on its own (heartbeats, repair passes), over `seconds`. */
+  background: { seconds: number; counts: UsageCounts };
+  perMeasurement: Record<string, UsageTotal>;
+}
+
+/** Functions the bench itself calls to watch the system (list polls while settling): not an append's cost. */
+const PROBES = new Set(['list', 'secondary-list', 'health', 'view', 'web', 'admin-faults', 'wait']);
+
+export interface AwsPerAppend {
+  dynamodb: { requests: number; wcu: number; rcu: number; byOperation: Record<string, number> };
+  sqs: { requests: number; byOperation: Record<string, number> };
+  lambda: { invocations: number; byFunction: Record<string, number> };
+  /** Jobs (and heartbeats) per replicate invocation, as the event sources delivered them. */
+  recordsPerBatch: number | null;
+}
+
+/**
+ * What AWS would bill per append in one measurement: every DynamoDB and SQS request and Lambda
+ * invocation of the append path and replication, net of the idle stack's background at the same
+ * rate (heartbeats ride the same queues; under load they share batches, so this slightly
+ * undercounts them), leaving out the bench's own probes.
+ */
+export function awsPerAppend(total: UsageTotal, background?: AwsUsageResults['background']): AwsPerAppend {
+  const scale = background && background.seconds > 0 ? total.seconds / background.seconds : 0;
+  const net = (key: string, value: number) => Math.max(0, value - (background?.counts[key] ?? 0) * scale);
+  const ops = Math.max(1, total.ops);
+  const out: AwsPerAppend = {
+    dynamodb: { requests: 0, wcu: 0, rcu: 0, byOperation: {} },
+    sqs: { requests: 0, byOperation: {} },
+    lambda: { invocations: 0, byFunction: {} },
+    recordsPerBatch: null,
+  };
+  for (const [key, value] of Object.entries(total.counts)) {
+    const [who = '', what = ''] = key.split('|');
+    if (PROBES.has(who)) continue;
+    const per = net(key, value) / ops;
+    const [service, operation = ''] = what.split(':');
+    if (service === 'dynamodb') {
+      if (operation === 'WCU') out.dynamodb.wcu += per;
+      else if (operation === 'RCU') out.dynamodb.rcu += per;
+      else {
+        out.dynamodb.requests += per;
+        out.dynamodb.byOperation[operation] = (out.dynamodb.byOperation[operation] ?? 0) + per;
+      }
+    } else if (service === 'sqs' && operation !== 'EmptyReceive') {
+      out.sqs.requests += per;
+      out.sqs.byOperation[operation] = (out.sqs.byOperation[operation] ?? 0) + per;
+    } else if (service === 'lambda') {
+      out.lambda.invocations += per;
+      out.lambda.byFunction[who] = (out.lambda.byFunction[who] ?? 0) + per;
+    }
+  }
+  const records = total.counts['esm|records'] ?? 0;
+  const batches = (total.counts['esm|sqs:ReceiveMessage'] ?? 0) - (total.counts['esm|sqs:EmptyReceive'] ?? 0);
+  out.recordsPerBatch = batches > 0 ? Math.round((records / batches) * 10) / 10 : null;
+  return out;
+}
+
+/**
+ * docs/capacity.md's model of one append with N secondaries, jobs arriving b to a batch: the
+ * counter and master writes, then per secondary one job sent, its entry and ack written, and per
+ * batch one receive, one delete and one invocation. Keep it in step with that table.
+ */
+export function capacityModel(n: number, b: number): { wcu: number; sqs: number; lambda: number } {
+  return { wcu: 2 + 2 * n, sqs: n + (2 * n) / b, lambda: 1 + n / b };
+}
+
+const one = (x: number) => (x >= 9.95 ? x.toFixed(0) : x.toFixed(1));
+const parts = (byKey: Record<string, number>) =>
+  Object.entries(byKey)
+    .filter(([, v]) => v >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${one(v)}`)
+    .join(' · ');
+
+function usageNote(a: AwsPerAppend, n: number): string {
+  const model = a.recordsPerBatch ? capacityModel(n, a.recordsPerBatch) : undefined;
+  return [
+    `DynamoDB ${one(a.dynamodb.requests)} requests (${parts(a.dynamodb.byOperation)}), ${one(a.dynamodb.wcu)} WCU, ${one(a.dynamodb.rcu)} RCU`,
+    `SQS ${one(a.sqs.requests)} (${parts(a.sqs.byOperation)})`,
+    `Lambda ${one(a.lambda.invocations)} (${parts(a.lambda.byFunction)})`,
+    a.recordsPerBatch === null ? '' : `${a.recordsPerBatch} records/batch`,
+    model ? `capacity.md at that batch size: ${one(model.wcu)} WCU, SQS ${one(model.sqs)}, Lambda ${one(model.lambda)}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** "append handler p50 21 ms · replicate p50 9 ms" as serverless-offline reported them. */
@@ -141,6 +234,17 @@ export function renderTable(r: Results): string {
       rate(c.fillPerSecond),
       `${c.seconds === null ? 'not reached' : `${c.seconds} s`} (appended at ${rate(c.fillPerSecond)}/s, w=${c.w}, 32 clients${copies}${c.appendsFailed ? `; ${c.appendsFailed} not 201 while filling: ${JSON.stringify(c.unexpected)}` : ''})`,
     );
+  }
+  if (r.awsUsage) {
+    const { background, perMeasurement } = r.awsUsage;
+    const n = r.options.secondaries.length;
+    const perSecond = awsPerAppend({ ops: Math.max(1, background.seconds), seconds: background.seconds, counts: background.counts });
+    row('AWS calls of the idle stack, per second (heartbeats, repair)', '', '', '', usageNote({ ...perSecond, recordsPerBatch: null }, n).replace(/; capacity.*$/, ''));
+    const maxW = n + 1;
+    for (const name of ['append w=1 sequential', `append w=${maxW} sequential`, 'append w=1 8 clients', `append w=${maxW} 8 clients`]) {
+      const total = perMeasurement[name];
+      if (total) row(`AWS calls per append, ${name.replace('append ', '')} (net of the idle stack)`, '', '', '', usageNote(awsPerAppend(total, background), n));
+    }
   }
   const memWho = r.stack.mode === 'embedded' ? 'stack host process (emulator gateway, SQS emulator, event sources) + serverless-offline + DynamoDB Local JVM' : 'processes listening on the API and AWS ports + children';
   row('peak RSS of the local stack', '', '', '', r.memory.supported ? `${r.memory.peakMiB} MiB (${memWho}; load generator ${r.memory.loadGeneratorPeakMiB} MiB, not included)` : 'n/a (no /proc)');

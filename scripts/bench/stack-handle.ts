@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { projectRoot } from '../../localstack/definition';
 import { listeningPids } from './memory';
+import type { UsageCounts } from '../../localstack/aws-usage';
 
 export interface StackHandle {
   apiUrl: string;
@@ -18,6 +19,8 @@ export interface StackHandle {
   startupSeconds?: number;
   /** Counts from the stack's log (embedded only). */
   stats(): Promise<StackStats | undefined>;
+  /** The AWS calls the stack has made so far, as the stack counted them (embedded with countAwsUsage only). */
+  usage(): Promise<UsageCounts | undefined>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,8 @@ export interface EmbeddedOptions {
   /** Write V8 CPU profiles of the stack host and of serverless-offline (the functions) here. */
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** Count the AWS calls the stack makes (localstack/aws-usage.ts). */
+  countAwsUsage?: boolean;
 }
 
 /**
@@ -81,6 +86,7 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
       ...o.ports,
       secondaries: o.secondaries,
       logFile: o.logFile,
+      countAwsUsage: o.countAwsUsage === true,
       lockFile: join(projectRoot, '.replog', 'bench.lock'),
       // serverless-offline (where the functions run, in process) is profiled through NODE_OPTIONS.
       env: { ...o.env, ...(o.cpuProfDir ? profilingEnv(o.cpuProfDir) : {}) },
@@ -124,6 +130,19 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
       host.on('message', onMessage);
       host.send({ type: 'stats' });
     });
+  const usage = () =>
+    new Promise<UsageCounts | undefined>((resolve) => {
+      if (!o.countAwsUsage || !host.connected) return resolve(undefined);
+      const timer = setTimeout(() => resolve(undefined), 5000);
+      const onMessage = (m: { type: string; counts: UsageCounts }) => {
+        if (m.type !== 'usage') return;
+        clearTimeout(timer);
+        host.off('message', onMessage);
+        resolve(m.counts);
+      };
+      host.on('message', onMessage);
+      host.send({ type: 'usage' });
+    });
   const logName = relative(projectRoot, o.logFile);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -139,6 +158,7 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
           hostPid: host.pid,
           logFile: o.logFile,
           stats,
+          usage,
           stop,
           startupSeconds: Math.round(performance.now() - t0) / 1000,
         });
@@ -153,5 +173,5 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
 export function externalStack(apiUrl: string, awsEndpoint: string): StackHandle {
   const portOf = (u: string) => Number(new URL(u).port || 80);
   const roots = [...new Set([...listeningPids(portOf(apiUrl)), ...listeningPids(portOf(awsEndpoint))])];
-  return { apiUrl: apiUrl.replace(/\/+$/, ''), awsEndpoint: awsEndpoint.replace(/\/+$/, ''), embedded: false, roots, stackPids: [], stats: async () => undefined, stop: async () => undefined };
+  return { apiUrl: apiUrl.replace(/\/+$/, ''), awsEndpoint: awsEndpoint.replace(/\/+$/, ''), embedded: false, roots, stackPids: [], stats: async () => undefined, usage: async () => undefined, stop: async () => undefined };
 }

@@ -5,16 +5,24 @@
  *   host → bench  {type: 'ready', apiUrl, awsEndpoint, externalAws, pids} | {type: 'failed', message}
  *   bench → host  {type: 'stop'}  → stack.stop(), {type: 'stopped'}, exit
  *   bench → host  {type: 'stats'} → {type: 'stats', repairCopies, logLines, durations}
+ *   bench → host  {type: 'usage'} → {type: 'usage', counts} (AWS calls counted so far, see
+ *                 localstack/aws-usage.ts; with countAwsUsage only)
  * It also stops the stack if the bench goes away (IPC disconnect) or on SIGINT/SIGTERM.
  */
 import { writeFileSync } from 'node:fs';
 import { startStack, type Stack, type StackOptions } from '../../localstack/stack';
+import { AWS_USAGE_ENV, parseUsageLine, sumCounts, type UsageCounts } from '../../localstack/aws-usage';
 
 interface HostOptions extends Omit<StackOptions, 'log'> {
   logFile: string;
+  /** Count the AWS calls of the stack's processes (they inherit the setting from this one). */
+  countAwsUsage?: boolean;
 }
 
 const options = JSON.parse(process.env.REPLOG_BENCH_STACK ?? '{}') as HostOptions;
+if (options.countAwsUsage) process.env[AWS_USAGE_ENV] = '1';
+/** The latest cumulative counts each process printed, by source and PID (a restarted process starts again from 0). */
+const usage = new Map<string, UsageCounts>();
 // The stack's log is kept in memory and written when the stack stops: serverless-esbuild's file
 // watcher (chokidar on the whole checkout) does work for every write in the tree, so a log file
 // growing under bench/results/ during the run would cost the functions' process CPU.
@@ -28,6 +36,11 @@ const durations: Array<[fn: string, ms: number, at: number]> = [];
 const DURATION = /\(λ: ([^)]+)\) RequestId: \S+\s+Duration: ([\d.]+) ms/;
 const logFile = {
   write(line: string) {
+    const counted = parseUsageLine(line);
+    if (counted) {
+      usage.set(`${counted.source}:${counted.pid}`, counted.counts);
+      return;
+    }
     const d = DURATION.exec(line);
     if (d && durations.length < 500_000) durations.push([d[1] as string, Number(d[2]), Date.now()]);
     // The repair pass's anti-entropy and the catch-up of a secondary that came back both log "copied".
@@ -66,12 +79,13 @@ function stopAndExit(): Promise<void> {
 process.on('message', (m: { type?: string }) => {
   if (m?.type === 'stop') void stopAndExit();
   if (m?.type === 'stats') send({ type: 'stats', repairCopies, logLines: lines.length + dropped, durations });
+  if (m?.type === 'usage') send({ type: 'usage', counts: sumCounts([...usage.values()]) });
 });
 process.on('disconnect', () => void stopAndExit());
 process.on('SIGINT', () => void stopAndExit());
 process.on('SIGTERM', () => void stopAndExit());
 
-const { logFile: _file, ...stackOptions } = options;
+const { logFile: _file, countAwsUsage: _count, ...stackOptions } = options;
 starting = startStack({ ...stackOptions, log: (line, source) => logFile.write(`[${source}] ${line}\n`) })
   .then((started) => {
     stack = started;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +70,20 @@ describe('HandlerLoader: functions from their sources, reloaded on edits', () =>
 
     // Assert
     expect((require(join(root, 'web', 'page')) as { page: unknown }).page).toEqual(page);
+  });
+
+  it('with usage counting, wraps each handler module in shims of their own and attaches to lib/\'s clients', () => {
+    // Prepare: lib/adapters/clients.ts as the shims expect it, recording what is attached.
+    write('lib/adapters/clients.ts', 'const attached: string[] = [];\nconst client = () => ({ middlewareStack: { add: (_m: unknown, o: { name: string }) => void attached.push(o.name) } });\nexport const dynamo = client();\nexport const sqs = client();\nexport { attached };\n');
+    const counting = new HandlerLoader(root, { countAwsUsage: true });
+
+    // Act
+    const location = counting.writeShims(['functions/hello.handler']);
+
+    // Assert
+    expect(location).toBe(join('.replog', 'handlers-counted'));
+    expect(invoke(location)).toBe('hello');
+    expect((require(join(root, 'lib', 'adapters', 'clients.ts')) as { attached: string[] }).attached).toEqual(['replogAwsUsage', 'replogAwsUsage']);
+    expect(existsSync(join(root, '.replog', 'handlers'))).toBe(false);
   });
 });
