@@ -39,14 +39,18 @@ export async function assertUp(secondary: string): Promise<void> {
 }
 
 /**
- * Wraps storing a job with the injected faults: refuse when down, sleep `delayMs` first, and
- * fail `errorRate` of the jobs after they are stored.
+ * Wraps storing a batch of jobs with the injected faults: refuse when down, sleep `delayMs` first,
+ * and after storing fail `errorRate` of the jobs — `failsAfterStoring()` draws for one job — so
+ * their redelivery must deduplicate.
  */
-export async function withFaults<T>(secondary: string, store: () => Promise<T>, random: () => number = Math.random): Promise<T> {
+export async function withFaults<T>(
+  secondary: string,
+  store: () => Promise<T>,
+  random: () => number = Math.random,
+): Promise<{ result: T; failsAfterStoring: () => boolean }> {
   const faults = await currentFaults(secondary);
   if (faults.down) throw new InjectedFailure(`secondary ${secondary} is down`);
   if (faults.delayMs > 0) await sleep(faults.delayMs);
   const result = await store();
-  if (faults.errorRate > 0 && random() < faults.errorRate) throw new InjectedFailure(`injected failure after storing (errorRate ${faults.errorRate})`);
-  return result;
+  return { result, failsAfterStoring: () => faults.errorRate > 0 && random() < faults.errorRate };
 }

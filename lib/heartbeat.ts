@@ -43,10 +43,17 @@ export async function beatUntil(untilMs: number): Promise<number> {
   return beats;
 }
 
-/** A heartbeat reached `secondary`: record it, and catch the secondary up if it was away. */
-export async function receiveHeartbeat(secondary: string, sentAt: number): Promise<void> {
+/**
+ * Heartbeats reached `secondary` (a batch may hold several when it was behind): each one's transit
+ * time is the replication delay; the newest is recorded, and if the secondary was away it is
+ * caught up.
+ */
+export async function receiveHeartbeats(secondary: string, sentAts: readonly number[]): Promise<void> {
+  if (sentAts.length === 0) return;
+  const now = Date.now();
   // A heartbeat travels the replicate path like a job: its transit time is the replication delay.
-  recordMetric(METRIC.replicationDelay, 'Milliseconds', Math.max(0, Date.now() - sentAt), { secondary });
+  for (const sentAt of sentAts) recordMetric(METRIC.replicationDelay, 'Milliseconds', Math.max(0, now - sentAt), { secondary });
+  const sentAt = Math.max(...sentAts);
   const { recorded, previous } = await recordHeartbeat(secondary, sentAt);
   if (recorded && wasAway(previous, sentAt, getConfig().heartbeat)) {
     logger.info('secondary is back; catching it up', { secondary, lastBeat: previous });

@@ -1,65 +1,15 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { delayRedelivery } from './adapters/queues';
+import { delayRedeliveries } from './adapters/queues';
 import { retryDelaySeconds } from './backoff';
 import { getConfig, secondaryForQueueArn } from './config';
 import { logger } from './logger';
-import { decodeJob, MalformedJobError } from './job-codec';
 import { METRIC, recordMetric } from './metrics';
-import { applyReplicateJob } from './replicator';
+import { applyReplicateJobs } from './replicator';
+import { parseRecord, recordFailures, type JobOutcome } from './replicate-outcome';
 import { secondaryTable } from './adapters/secondary-table';
 import { reportGap } from './repair';
 import { InjectedFailure, withFaults } from './fault-injection';
-import { receiveHeartbeat } from './heartbeat';
-
-/** Stored ids whose predecessor this secondary does not hold yet (checked after acking). */
-async function findGaps(secondary: string, storedIds: number[]): Promise<number[]> {
-  const known = rememberStored(secondary, storedIds);
-  const candidates = storedIds.filter((id) => id > 0 && !known.has(id - 1));
-  const table = secondaryTable(secondary);
-  const present = await Promise.all(candidates.map(async (id) => (await table.get(id - 1)) !== undefined));
-  return candidates.filter((_, i) => !present[i]).map((id) => id - 1);
-}
-
-type Outcome = { ok: true; secondary: string; storedId?: number } | { ok: false };
-
-async function replicateRecord(record: SQSRecord): Promise<Outcome> {
-  // The queue a job came from says which secondary it is for: one handler serves every consumer.
-  const secondary = secondaryForQueueArn(record.eventSourceARN);
-  let job;
-  try {
-    job = decodeJob(record.body);
-  } catch (err) {
-    if (!(err instanceof MalformedJobError)) throw err;
-    // Retrying cannot fix a malformed job; dropping it is safe because catch-up copies from the master.
-    logger.error('malformed replicate job dropped', { secondary, messageId: record.messageId, reason: err.message });
-    return { ok: true, secondary };
-  }
-  if ('heartbeat' in job) {
-    // A heartbeat is never retried: one that fails is simply missed, which is what it measures.
-    const sentAt = job.heartbeat;
-    await withFaults(secondary, () => receiveHeartbeat(secondary, sentAt)).catch((err: unknown) => {
-      if (!(err instanceof InjectedFailure)) logger.warn('heartbeat failed', { secondary, error: err as Error });
-    });
-    return { ok: true, secondary };
-  }
-  try {
-    const result = await withFaults(secondary, () => applyReplicateJob(secondary, job));
-    return result === 'stored' ? { ok: true, secondary, storedId: job.id } : { ok: true, secondary };
-  } catch (err) {
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    const delay = retryDelaySeconds(receiveCount);
-    const context = { id: job.id, secondary, receiveCount, retryInSeconds: delay };
-    // At the last allowed receive SQS parks the job in the DLQ instead of delivering it again.
-    const parked = receiveCount >= getConfig().maxReceiveCount;
-    recordMetric(parked ? METRIC.replicateDeadLettered : METRIC.replicateRetries, 'Count', 1, { secondary });
-    if (err instanceof InjectedFailure) logger.info(`job failed: ${err.message}; will retry`, context);
-    else logger.warn('replicate failed; will retry', { ...context, error: err as Error });
-    await delayRedelivery(secondary, record.receiptHandle, delay).catch((e: unknown) =>
-      logger.warn('could not set retry delay', { id: job.id, secondary, error: e as Error }),
-    );
-    return { ok: false };
-  }
-}
+import { receiveHeartbeats } from './heartbeat';
 
 // Ids this container stored lately, per secondary: a job whose predecessor is among them has no
 // gap behind it, so the table need not be asked (under load that is nearly every job).
@@ -78,19 +28,74 @@ function rememberStored(secondary: string, ids: number[]): Set<number> {
   return recent.ids;
 }
 
-async function reportGaps(outcomes: Outcome[]): Promise<void> {
-  const stored = new Map<string, number[]>();
-  for (const o of outcomes) if (o.ok && o.storedId !== undefined) stored.set(o.secondary, [...(stored.get(o.secondary) ?? []), o.storedId]);
-  for (const [secondary, ids] of stored) {
-    const gaps = await findGaps(secondary, ids);
-    if (gaps.length > 0) await reportGap(secondary, Math.min(...gaps));
-  }
+/** Asks for a repair when a newly stored id's predecessor is missing (checked after acking). */
+async function reportGaps(secondary: string, storedIds: number[]): Promise<void> {
+  if (storedIds.length === 0) return;
+  const known = rememberStored(secondary, storedIds);
+  const candidates = storedIds.filter((id) => id > 0 && !known.has(id - 1));
+  const table = secondaryTable(secondary);
+  const present = await Promise.all(candidates.map(async (id) => (await table.get(id - 1)) !== undefined));
+  const gaps = candidates.filter((_, i) => !present[i]).map((id) => id - 1);
+  if (gaps.length > 0) await reportGap(secondary, Math.min(...gaps));
 }
 
-/** Applies a batch of replicate jobs for this function's secondary; reports failures per record. */
-export async function replicateBatch(records: SQSRecord[]): Promise<SQSBatchResponse> {
-  const outcomes = await Promise.all(records.map(replicateRecord));
+/** Stores one secondary's jobs and records its heartbeats; returns the records to retry. */
+async function replicateFor(secondary: string, records: readonly SQSRecord[]): Promise<SQSRecord[]> {
+  const parsed = records.map(parseRecord);
+  for (const p of parsed) {
+    if (p.kind === 'malformed') logger.error('malformed replicate job dropped', { secondary, messageId: p.record.messageId, reason: p.reason });
+  }
+  const jobs = parsed.flatMap((p) => (p.kind === 'job' ? [p.job] : []));
+  const beats = parsed.flatMap((p) => (p.kind === 'heartbeat' ? [p.sentAt] : []));
+  let outcomes: ReadonlyMap<number, JobOutcome> = new Map();
+  let failsAfterStoring = () => false;
+  let batchError: { injected: boolean; reason: string } | undefined;
+  try {
+    ({ result: outcomes, failsAfterStoring } = await withFaults(secondary, async () => {
+      const [stored] = await Promise.all([
+        jobs.length > 0 ? applyReplicateJobs(secondary, jobs) : new Map<number, JobOutcome>(),
+        // A heartbeat is never retried: one that fails is simply missed, which is what it measures.
+        receiveHeartbeats(secondary, beats).catch((err: unknown) => logger.warn('heartbeat failed', { secondary, error: err as Error })),
+      ]);
+      return stored;
+    }));
+  } catch (err) {
+    batchError = { injected: err instanceof InjectedFailure, reason: (err as Error).message };
+    if (!batchError.injected) logger.warn('replicate batch failed', { secondary, error: err as Error });
+  }
+  const failures = recordFailures(parsed, outcomes, batchError, failsAfterStoring);
+  const storedIds = [...outcomes].filter(([, o]) => o === 'stored').map(([id]) => id);
   // Acks are written by now; a failed gap check must not turn stored jobs into retries.
-  await reportGaps(outcomes).catch((err: unknown) => logger.warn('gap check failed', { error: err as Error }));
-  return { batchItemFailures: records.filter((_, i) => !outcomes[i]?.ok).map((r) => ({ itemIdentifier: r.messageId })) };
+  await reportGaps(secondary, storedIds).catch((err: unknown) => logger.warn('gap check failed', { secondary, error: err as Error }));
+  const retried = parsed.flatMap((p, i) => {
+    const failure = failures[i];
+    return failure && p.kind === 'job' ? [{ record: p.record, id: p.job.id, failure }] : [];
+  });
+  if (retried.length === 0) return [];
+  const { maxReceiveCount } = getConfig();
+  const delays = retried.map(({ record, id, failure }) => {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    const seconds = retryDelaySeconds(receiveCount);
+    // At the last allowed receive SQS parks the job in the DLQ instead of delivering it again.
+    recordMetric(receiveCount >= maxReceiveCount ? METRIC.replicateDeadLettered : METRIC.replicateRetries, 'Count', 1, { secondary });
+    const context = { id, secondary, receiveCount, retryInSeconds: seconds };
+    if (failure.injected) logger.info(`job failed: ${failure.reason}; will retry`, context);
+    else logger.warn(`replicate failed: ${failure.reason}; will retry`, context);
+    return { receiptHandle: record.receiptHandle, seconds };
+  });
+  const notDelayed = await delayRedeliveries(secondary, delays).catch(() => delays.map((d) => d.receiptHandle));
+  if (notDelayed.length > 0) logger.warn('could not set retry delay', { secondary, jobs: notDelayed.length });
+  return retried.map(({ record }) => record);
+}
+
+/** Applies a batch of replicate jobs; reports failures per record, never for the whole batch. */
+export async function replicateBatch(records: SQSRecord[]): Promise<SQSBatchResponse> {
+  // The queue a job came from says which secondary it is for: one handler serves every consumer.
+  const bySecondary = new Map<string, SQSRecord[]>();
+  for (const r of records) {
+    const secondary = secondaryForQueueArn(r.eventSourceARN);
+    bySecondary.set(secondary, [...(bySecondary.get(secondary) ?? []), r]);
+  }
+  const failed = (await Promise.all([...bySecondary].map(([secondary, rs]) => replicateFor(secondary, rs)))).flat();
+  return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
 }

@@ -1,20 +1,29 @@
-import { recordAck } from './adapters/acks';
+import { insertAcks } from './adapters/acks';
 import { secondaryTable } from './adapters/secondary-table';
 import type { LogEntry, ReplicateJob } from './log-entry';
 import { logger } from './logger';
+import { jobOutcome, type JobOutcome } from './replicate-outcome';
+import type { InsertOutcome } from './adapters/insert-statements';
 
 function toEntry(job: ReplicateJob): LogEntry {
   return job.noop ? { id: job.id, noop: true } : { id: job.id, msg: job.msg ?? '' };
 }
 
 /**
- * Stores a replicated entry in the secondary's own table, then acknowledges it. Jobs arrive in
- * any order and any number of times: the conditional put makes a repeat change nothing, and the
- * ack is rewritten idempotently in case an earlier attempt stored but failed before acking.
+ * Stores a batch of replicated entries in the secondary's own table, then acknowledges those it
+ * holds: one conditional insert per entry and per ack, a request for each kind (not two per job).
+ * Jobs arrive in any order and any number of times: an id already held changes nothing, and its
+ * ack is written in case an earlier attempt stored but failed before acking — an ack already
+ * there keeps its first time, which is when the write concern could first count it.
  */
-export async function applyReplicateJob(secondary: string, job: ReplicateJob): Promise<'stored' | 'duplicate'> {
-  const stored = await secondaryTable(secondary).putIfAbsent(toEntry(job));
-  await recordAck(job.id, secondary);
-  logger.info(stored ? 'replicated' : 'duplicate job ignored', { id: job.id, secondary });
-  return stored ? 'stored' : 'duplicate';
+export async function applyReplicateJobs(secondary: string, jobs: readonly ReplicateJob[]): Promise<Map<number, JobOutcome>> {
+  const unique = [...new Map(jobs.map((j) => [j.id, j])).values()];
+  const entries = await secondaryTable(secondary).insertEach(unique.map(toEntry));
+  const held = unique.filter((_, i) => typeof entries[i] === 'string').map((j) => j.id);
+  const acks = held.length > 0 ? await insertAcks(held, secondary) : [];
+  const ackOf = new Map(held.map((id, i) => [id, acks[i]]));
+  const outcomes = new Map(unique.map((j, i) => [j.id, jobOutcome(entries[i] as InsertOutcome, ackOf.get(j.id))]));
+  const ids = (kind: 'stored' | 'duplicate') => [...outcomes].filter(([, o]) => o === kind).map(([id]) => id);
+  logger.info('replicated', { secondary, stored: ids('stored'), duplicates: ids('duplicate') });
+  return outcomes;
 }

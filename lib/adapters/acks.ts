@@ -1,27 +1,21 @@
-import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { putAll } from './batch-write';
+import { insertEach, type InsertOutcome } from './conditional-insert';
 import { getConfig } from '../config';
 import { expiresAtSeconds } from '../retention';
 
 const { tables, ackRetentionMs } = getConfig();
 
 /**
- * Records that `node` holds entry `id`. Writing the same ack twice changes nothing: `at` keeps the
- * time of the first ack, which is when the write concern could first count it, and `expiresAt`
- * (DynamoDB TTL) the end of its retention.
+ * Records that `node` holds each of `ids` (a replicate batch's entries): one insert per ack, in as
+ * few requests as DynamoDB allows, so an ack already there keeps its first time. An outcome per
+ * id, in order.
  */
-export async function recordAck(id: number, node: string): Promise<void> {
-  const now = Date.now();
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: tables.acks,
-      Key: { id, node },
-      UpdateExpression: 'SET #at = if_not_exists(#at, :now), expiresAt = if_not_exists(expiresAt, :expiresAt)',
-      ExpressionAttributeNames: { '#at': 'at' },
-      ExpressionAttributeValues: { ':now': now, ':expiresAt': expiresAtSeconds(now, ackRetentionMs) },
-    }),
-  );
+export async function insertAcks(ids: readonly number[], node: string): Promise<InsertOutcome[]> {
+  const at = Date.now();
+  const expiresAt = expiresAtSeconds(at, ackRetentionMs);
+  return insertEach(ids.map((id) => ({ table: tables.acks, item: { id, node, at, expiresAt } })));
 }
 
 /**

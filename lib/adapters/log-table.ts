@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
 import { putAll } from './batch-write';
+import { insertEach, type InsertOutcome } from './conditional-insert';
 import type { LogEntry, LogSlot } from '../log-entry';
 
 // Master and secondary tables share one shape: a single partition "log" sorted by numeric id,
@@ -39,6 +40,8 @@ function toEntry(item: Record<string, unknown>): LogEntry {
 export interface LogTable {
   /** Writes the entry unless its id is taken; true when this call stored it. */
   putIfAbsent(entry: LogEntry): Promise<boolean>;
+  /** The same for many entries in as few requests as DynamoDB allows; an outcome per entry, in order. */
+  insertEach(entries: readonly LogEntry[]): Promise<InsertOutcome[]>;
   /**
    * Writes copies of entries already decided elsewhere (catch-up from the master): unconditional,
    * since an id's entry never changes, so overwriting a copy with the same entry is harmless.
@@ -74,6 +77,10 @@ export function logTable(tableName: string): LogTable {
         ),
       );
       return stored !== undefined;
+    },
+    insertEach(entries) {
+      const at = Date.now();
+      return insertEach(entries.map((entry) => ({ table: tableName, item: { log: PARTITION, ...entry, at } })));
     },
     async putCopies(entries) {
       const at = Date.now();

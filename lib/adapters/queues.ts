@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqs } from './clients';
 import { getConfig } from '../config';
 import { encodeJob } from '../job-codec';
@@ -24,11 +24,27 @@ export async function sendReplicateJobs(job: ReplicateJob): Promise<FailedSend[]
   return results.flatMap((r, i) => (r.status === 'rejected' ? [{ secondary: secondaries[i] as string, error: r.reason as unknown }] : []));
 }
 
-/** Makes a received job reappear after `seconds` (the retry backoff). */
-export async function delayRedelivery(secondary: string, receiptHandle: string, seconds: number): Promise<void> {
+const SQS_BATCH = 10; // entries per SQS batch request
+
+/**
+ * Makes received jobs reappear after their delays (the retry backoff), ten a request; returns the
+ * receipt handles whose delay could not be set (they reappear after the visibility timeout).
+ */
+export async function delayRedeliveries(secondary: string, delays: ReadonlyArray<{ receiptHandle: string; seconds: number }>): Promise<string[]> {
   const QueueUrl = queueUrls[secondary];
-  if (!QueueUrl) return;
-  await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+  if (!QueueUrl || delays.length === 0) return [];
+  const failed: string[] = [];
+  for (let i = 0; i < delays.length; i += SQS_BATCH) {
+    const chunk = delays.slice(i, i + SQS_BATCH);
+    const Entries = chunk.map((d, j) => ({ Id: String(j), ReceiptHandle: d.receiptHandle, VisibilityTimeout: d.seconds }));
+    try {
+      const out = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries }));
+      for (const f of out.Failed ?? []) failed.push(chunk[Number(f.Id)]?.receiptHandle ?? '');
+    } catch {
+      failed.push(...chunk.map((d) => d.receiptHandle));
+    }
+  }
+  return failed;
 }
 
 /** Sends one heartbeat to every secondary through its replicate queue. */

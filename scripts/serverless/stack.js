@@ -198,8 +198,10 @@ function grants(settings) {
   const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];
   for (const s of all) {
     table[replicateFunctionName(s)] = [
-      [[ids.secondaryTable(s)], ['dynamodb:PutItem', 'dynamodb:GetItem']],
-      [[ids.ackTable], ['dynamodb:UpdateItem']],
+      // A batch's entries, then their acks, as conditional inserts: PartiQL BatchExecuteStatement,
+      // or a conditional PutItem for a batch of one; the gap check reads the table.
+      [[ids.secondaryTable(s)], ['dynamodb:PartiQLInsert', 'dynamodb:PutItem', 'dynamodb:GetItem']],
+      [[ids.ackTable], ['dynamodb:PartiQLInsert', 'dynamodb:PutItem']],
       [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
       [[ids.queue(s)], consume],
       [[ids.repairQueue], ['sqs:SendMessage']],

@@ -165,6 +165,12 @@ describe('serverless package --stage prod', () => {
     const resources = JSON.stringify(role.Properties.Policies);
     expect(resources).toContain('SecondaryTableS1');
     expect(resources).not.toContain('SecondaryTableS2');
+    // A batch is written with conditional inserts (statements, or a put for one): nothing else is written.
+    const grants = Object.fromEntries(
+      (role.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown[] }>).flatMap((st) => st.Resource.map((r) => [JSON.stringify(r), st.Action])),
+    );
+    expect(grants[JSON.stringify({ 'Fn::GetAtt': ['SecondaryTableS1', 'Arn'] })]).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PutItem', 'dynamodb:GetItem']);
+    expect(grants[JSON.stringify({ 'Fn::GetAtt': ['AckTable', 'Arn'] })]).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PutItem']);
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const [, fn] of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
