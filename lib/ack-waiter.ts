@@ -1,6 +1,6 @@
 import { ackingNodesOf } from './adapters/acks';
 import { getConfig } from './config';
-import { pollIntervals } from './backoff';
+import { firstPollDelay, pollIntervals } from './backoff';
 import { logger } from './logger';
 import { countHolders, isWriteConcernMet } from './write-concern';
 
@@ -15,6 +15,7 @@ interface Waiter {
   w: number;
   /** Secondaries known to hold the entry without an ack (see message-waiter.ts). */
   heldBy: readonly string[];
+  startedAt: number;
   deadline: number;
   intervals: Generator<number, never>;
   nextPollAt: number;
@@ -30,6 +31,14 @@ const waiters = new Set<Waiter>();
 let timer: NodeJS.Timeout | undefined;
 let timerAt = Infinity;
 let polling = false;
+// How long the last waits took to be met: where the next wait's first look goes (firstPollDelay).
+const RECENT_WAITS = 32;
+const recentWaits: number[] = [];
+
+function rememberWait(ms: number): void {
+  recentWaits.push(ms);
+  if (recentWaits.length > RECENT_WAITS) recentWaits.shift();
+}
 
 function schedule(): void {
   if (polling || waiters.size === 0) return;
@@ -58,6 +67,7 @@ async function poll(): Promise<void> {
       if (acked) waiter.lastAcks = countHolders([...(acked.get(waiter.id) ?? []), ...waiter.heldBy], getConfig().secondaries);
       const met = isWriteConcernMet(waiter.w, waiter.lastAcks);
       if (met || now >= waiter.deadline) {
+        if (met) rememberWait(now - waiter.startedAt);
         waiters.delete(waiter);
         waiter.resolve({ acks: waiter.lastAcks, met });
       } else {
@@ -72,7 +82,8 @@ async function poll(): Promise<void> {
 
 /**
  * Resolves once `w` nodes hold entry `id`, or after `timeoutMs` with what was held then. Ack
- * records are read consistently; the first look comes a few milliseconds after the jobs left.
+ * records are read consistently; the first look comes shortly before recent waits were met (at
+ * first 2 ms after the jobs left), then every few milliseconds, backing off.
  * `heldBy` names secondaries known to hold the entry already (their acks may have expired).
  */
 export function waitForWriteConcern(id: number, w: number, timeoutMs: number, heldBy: readonly string[] = []): Promise<WaitOutcome> {
@@ -80,9 +91,9 @@ export function waitForWriteConcern(id: number, w: number, timeoutMs: number, he
   const held = countHolders(heldBy, getConfig().secondaries);
   // Even when `heldBy` meets w, one poll counts the acks too, so `acks` is the same either way.
   return new Promise((resolve) => {
-    const intervals = pollIntervals();
     const now = Date.now();
-    waiters.add({ id, w, heldBy, deadline: now + timeoutMs, intervals, nextPollAt: now + intervals.next().value, lastAcks: held, resolve });
+    const first = firstPollDelay(recentWaits);
+    waiters.add({ id, w, heldBy, startedAt: now, deadline: now + timeoutMs, intervals: pollIntervals(), nextPollAt: now + first, lastAcks: held, resolve });
     schedule();
   });
 }

@@ -17,16 +17,44 @@ export async function readAvailability(now = Date.now()): Promise<Availability> 
   return { secondaries: Object.fromEntries(entries), quorum: quorumOf(entries.map(([, e]) => e.status)) };
 }
 
-// Appends check quorum on every call; a quarter-second view per container keeps that to a few
-// reads a second while reacting well within one heartbeat interval.
-const CACHE_MS = 250;
+// Appends check quorum on every call. Each container keeps a view of it: fresh for a quarter of a
+// second; up to half a second old it is still used while one read refreshes it in the background,
+// so under load no append waits for that read; older, the append waits for the read. Appends
+// arriving together share one read.
+const FRESH_MS = 250;
+const STALE_MS = 500;
 let cached: { at: number; quorum: Quorum } | undefined;
+let refreshing: Promise<Quorum> | undefined;
+
+function refreshQuorum(): Promise<Quorum> {
+  refreshing ??= (async () => {
+    try {
+      const at = Date.now();
+      const { quorum } = await readAvailability(at);
+      cached = { at, quorum };
+      return quorum;
+    } finally {
+      refreshing = undefined;
+    }
+  })();
+  return refreshing;
+}
+
+async function currentQuorum(): Promise<Quorum> {
+  const age = cached ? Date.now() - cached.at : Infinity;
+  if (cached && age <= FRESH_MS) return cached.quorum;
+  if (cached && age <= STALE_MS) {
+    // A failed background refresh leaves the view to age until an append reads for itself.
+    refreshQuorum().catch(() => undefined);
+    return cached.quorum;
+  }
+  return refreshQuorum();
+}
 
 /** Throws the 503 read-only error when fewer than a majority of nodes are available. */
 export async function assertWritable(): Promise<void> {
-  const now = Date.now();
-  if (!cached || now - cached.at > CACHE_MS) cached = { at: now, quorum: (await readAvailability(now)).quorum };
-  const { required, available, readOnly } = cached.quorum;
+  const quorum = await currentQuorum();
+  const { required, available, readOnly } = quorum;
   if (readOnly) {
     recordMetric(METRIC.readOnlyRefusals, 'Count', 1);
     const { secondaries, heartbeat } = getConfig();

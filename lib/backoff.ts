@@ -17,3 +17,15 @@ export function* pollIntervals(firstMs = 2, factor = 1.5, maxMs = 100): Generato
     next = Math.min(maxMs, next * factor);
   }
 }
+
+/**
+ * When to take the first look at a new wait for acks: a little before the recent waits in this
+ * container were met (`recentMs`, newest last), so an append's acks are usually read once rather
+ * than polled for from 2 ms on while its jobs are still in flight. Without history, `floorMs`.
+ */
+export function firstPollDelay(recentMs: readonly number[], floorMs = 2, capMs = 100): number {
+  if (recentMs.length === 0) return floorMs;
+  const sorted = [...recentMs].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as number;
+  return Math.min(capMs, Math.max(floorMs, Math.round(median * 0.8)));
+}

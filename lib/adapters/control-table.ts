@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
 import { getConfig } from '../config';
@@ -119,11 +119,20 @@ export async function recordHeartbeat(secondary: string, sentAt: number): Promis
   return { recorded: true, ...(typeof previous === 'number' ? { previous } : {}) };
 }
 
-/** Last recorded heartbeat of each secondary (undefined: never), and since when beats are sent. */
+/** Last recorded heartbeat of each secondary (undefined: never), and since when beats are sent: one consistent batch read. */
 export async function readHeartbeats(secondaries: readonly string[]): Promise<{ beats: Record<string, number | undefined>; monitoringSince?: number }> {
-  const [sender, ...items] = await Promise.all([getItem('hb-sender'), ...secondaries.map((s) => getItem(`hb#${s}`))]);
-  const beats = Object.fromEntries(secondaries.map((s, i) => [s, typeof items[i]?.lastBeat === 'number' ? (items[i]?.lastBeat as number) : undefined]));
-  return { beats, ...(typeof sender?.startedAt === 'number' ? { monitoringSince: sender.startedAt } : {}) };
+  const keys = ['hb-sender', ...secondaries.map((s) => `hb#${s}`)];
+  const items = new Map<string, Record<string, unknown>>();
+  let pending: Array<Record<string, unknown>> = keys.map((pk) => ({ pk }));
+  while (pending.length > 0) {
+    const out = await dynamo.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }));
+    for (const item of out.Responses?.[TableName] ?? []) items.set(String(item.pk), item);
+    pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Array<Record<string, unknown>>;
+  }
+  const beatOf = (pk: string) => (typeof items.get(pk)?.lastBeat === 'number' ? (items.get(pk)?.lastBeat as number) : undefined);
+  const beats = Object.fromEntries(secondaries.map((s) => [s, beatOf(`hb#${s}`)]));
+  const startedAt = items.get('hb-sender')?.startedAt;
+  return { beats, ...(typeof startedAt === 'number' ? { monitoringSince: startedAt } : {}) };
 }
 
 /** Notes when heartbeats were first sent: a secondary never heard from since is judged by it. */

@@ -158,7 +158,8 @@ function grants(settings) {
       [[ids.counterTable], ['dynamodb:UpdateItem']],
       [[ids.masterTable], [...TABLE_READ, 'dynamodb:PutItem']],
       [[ids.ackTable], ['dynamodb:BatchGetItem']],
-      [[ids.controlTable], [...TABLE_READ, ...TABLE_WRITE, 'dynamodb:DeleteItem']],
+      // The quorum check reads the heartbeat items in one BatchGetItem.
+      [[ids.controlTable], [...TABLE_READ, ...TABLE_WRITE, 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem']],
       // The repair queue: a catch-up of an entry whose replicate job could not be sent.
       [[...allQueues, ids.repairQueue], ['sqs:SendMessage']],
     ],
@@ -180,11 +181,11 @@ function grants(settings) {
     adminFaults: [[[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:PutItem']]],
     health: [
       [[ids.masterTable, ...allSecondaryTables], ['dynamodb:Query']],
-      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem']],
     ],
     heartbeat: [
       // Beats, and every few seconds the health report behind the Unhealthy and lag metrics.
-      [[ids.controlTable], ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      [[ids.controlTable], ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem']],
       [[ids.masterTable, ...allSecondaryTables], ['dynamodb:Query']],
       [allQueues, ['sqs:SendMessage']],
     ],
@@ -192,7 +193,7 @@ function grants(settings) {
     web: [],
     view: [
       [[ids.masterTable, ...allSecondaryTables], ['dynamodb:Query']],
-      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+      [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem']],
     ],
   };
   const consume = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'];

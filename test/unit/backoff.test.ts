@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { pollIntervals, retryDelaySeconds } from '../../lib/backoff';
+import { firstPollDelay, pollIntervals, retryDelaySeconds } from '../../lib/backoff';
 
 /** The first `n` values of an endless generator. */
 function take(gen: Iterator<number>, n: number): number[] {
@@ -131,6 +131,26 @@ describe('pollIntervals', () => {
           });
         },
       ),
+    );
+  });
+});
+
+describe('firstPollDelay', () => {
+  it('looks at 2 ms with no history, and otherwise a little before the median recent wait, within 2–100 ms', () => {
+    expect(firstPollDelay([])).toBe(2);
+    expect(firstPollDelay([10, 12, 50])).toBe(10);
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 60_000 }), { minLength: 1, maxLength: 40 }), (recent) => {
+        const delay = firstPollDelay(recent);
+        const sorted = [...recent].sort((a, b) => a - b);
+        const median = sorted[Math.floor((sorted.length - 1) / 2)] as number;
+        expect(delay).toBeGreaterThanOrEqual(2);
+        expect(delay).toBeLessThanOrEqual(100);
+        // Never after the median wait: at least half of the recent appends would have been met by then.
+        expect(delay).toBeLessThanOrEqual(Math.max(2, median));
+        // Slower recent waits never bring the first look earlier.
+        expect(firstPollDelay(recent.map((ms) => ms + 10))).toBeGreaterThanOrEqual(delay);
+      }),
     );
   });
 });
