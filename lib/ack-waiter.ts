@@ -1,6 +1,6 @@
 import { ackingNodesOf } from './adapters/acks';
 import { getConfig } from './config';
-import { firstPollDelay, pollIntervals } from './backoff';
+import { nextFirstPoll, pollIntervals } from './backoff';
 import { logger } from './logger';
 import { countHolders, isWriteConcernMet } from './write-concern';
 
@@ -15,7 +15,8 @@ interface Waiter {
   w: number;
   /** Secondaries known to hold the entry without an ack (see message-waiter.ts). */
   heldBy: readonly string[];
-  startedAt: number;
+  /** Reads of its acks so far. */
+  looks: number;
   deadline: number;
   intervals: Generator<number, never>;
   nextPollAt: number;
@@ -31,14 +32,8 @@ const waiters = new Set<Waiter>();
 let timer: NodeJS.Timeout | undefined;
 let timerAt = Infinity;
 let polling = false;
-// How long the last waits took to be met: where the next wait's first look goes (firstPollDelay).
-const RECENT_WAITS = 32;
-const recentWaits: number[] = [];
-
-function rememberWait(ms: number): void {
-  recentWaits.push(ms);
-  if (recentWaits.length > RECENT_WAITS) recentWaits.shift();
-}
+// When a new wait takes its first look (nextFirstPoll): learnt from the waits met in this container.
+let firstPollMs = 2;
 
 function schedule(): void {
   if (polling || waiters.size === 0) return;
@@ -64,10 +59,12 @@ async function poll(): Promise<void> {
     }
     const now = Date.now();
     for (const waiter of due) {
+      waiter.looks++;
       if (acked) waiter.lastAcks = countHolders([...(acked.get(waiter.id) ?? []), ...waiter.heldBy], getConfig().secondaries);
       const met = isWriteConcernMet(waiter.w, waiter.lastAcks);
       if (met || now >= waiter.deadline) {
-        if (met) rememberWait(now - waiter.startedAt);
+        // A wait that timed out says nothing about how soon acks come.
+        if (met) firstPollMs = nextFirstPoll(firstPollMs, waiter.looks === 1);
         waiters.delete(waiter);
         waiter.resolve({ acks: waiter.lastAcks, met });
       } else {
@@ -82,7 +79,7 @@ async function poll(): Promise<void> {
 
 /**
  * Resolves once `w` nodes hold entry `id`, or after `timeoutMs` with what was held then. Ack
- * records are read consistently; the first look comes shortly before recent waits were met (at
+ * records are read consistently; the first look comes about when recent waits were met (at
  * first 2 ms after the jobs left), then every few milliseconds, backing off.
  * `heldBy` names secondaries known to hold the entry already (their acks may have expired).
  */
@@ -92,8 +89,7 @@ export function waitForWriteConcern(id: number, w: number, timeoutMs: number, he
   // Even when `heldBy` meets w, one poll counts the acks too, so `acks` is the same either way.
   return new Promise((resolve) => {
     const now = Date.now();
-    const first = firstPollDelay(recentWaits);
-    waiters.add({ id, w, heldBy, startedAt: now, deadline: now + timeoutMs, intervals: pollIntervals(), nextPollAt: now + first, lastAcks: held, resolve });
+    waiters.add({ id, w, heldBy, looks: 0, deadline: now + timeoutMs, intervals: pollIntervals(), nextPollAt: now + Math.round(firstPollMs), lastAcks: held, resolve });
     schedule();
   });
 }

@@ -19,13 +19,12 @@ export function* pollIntervals(firstMs = 2, factor = 1.5, maxMs = 100): Generato
 }
 
 /**
- * When to take the first look at a new wait for acks: a little before the recent waits in this
- * container were met (`recentMs`, newest last), so an append's acks are usually read once rather
- * than polled for from 2 ms on while its jobs are still in flight. Without history, `floorMs`.
+ * When to take the first look at the next wait for acks, after a wait was met: a little earlier
+ * if this one was met at its first look (its acks may have been there sooner), later if it took
+ * more looks. The steps settle where about two waits in three are met at the first look, so an
+ * append's acks are usually read once rather than polled for from 2 ms on while its jobs are
+ * still in flight, and the rest cost one more look a couple of milliseconds later.
  */
-export function firstPollDelay(recentMs: readonly number[], floorMs = 2, capMs = 100): number {
-  if (recentMs.length === 0) return floorMs;
-  const sorted = [...recentMs].sort((a, b) => a - b);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)] as number;
-  return Math.min(capMs, Math.max(floorMs, Math.round(median * 0.8)));
+export function nextFirstPoll(currentMs: number, metAtFirstLook: boolean, floorMs = 2, capMs = 100): number {
+  return Math.min(capMs, Math.max(floorMs, currentMs * (metAtFirstLook ? 0.97 : 1.07)));
 }

@@ -4,8 +4,11 @@ import type { HeartbeatPolicy } from './health';
 export interface Config {
   stage: string;
   region: string;
-  /** Where every AWS client sends its calls; undefined on AWS. */
-  endpoint: string | undefined;
+  /**
+   * Where each service's client sends its calls; undefined on AWS. The SDK's own settings:
+   * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL for both.
+   */
+  endpoints: { dynamodb: string | undefined; sqs: string | undefined };
   secondaries: readonly string[];
   tables: {
     counter: string;
@@ -103,7 +106,10 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     stage: required(env, 'REPLOG_STAGE'),
     region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1',
-    endpoint: env.AWS_ENDPOINT_URL?.trim() || undefined,
+    endpoints: {
+      dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined,
+      sqs: env.AWS_ENDPOINT_URL_SQS?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined,
+    },
     secondaries,
     tables: {
       counter: required(env, 'REPLOG_COUNTER_TABLE'),

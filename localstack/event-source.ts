@@ -20,6 +20,26 @@ import {
   type Message,
   type MessageAttributeValue,
 } from "@aws-sdk/client-sqs";
+
+/** A received message: the SDK's shape, except that an in-process emulator gives binary attributes as base64 text. */
+export type ReceivedMessage = Omit<Message, "MessageAttributes"> & {
+  MessageAttributes?: Record<string, Omit<MessageAttributeValue, "BinaryValue"> & { BinaryValue?: Uint8Array | string }>;
+};
+
+/**
+ * The SQS calls an event source makes — the ones AWS's event source mapping makes (and bills):
+ * over HTTP with the SDK (any SQS endpoint), or straight into an emulator in this process.
+ */
+export interface QueueAccess {
+  /**
+   * Up to `max` messages with all their attributes, waiting up to `waitSeconds` for the first;
+   * [] when none came. Ends early (with what it has) once `signal` aborts.
+   */
+  receive(queueUrl: string, max: number, waitSeconds: number, signal: AbortSignal): Promise<ReceivedMessage[]>;
+  /** Deletes by receipt handle; returns the entries that failed. */
+  deleteBatch(queueUrl: string, entries: Array<{ Id: string; ReceiptHandle: string }>): Promise<Array<{ Id: string; Code?: string; Message?: string }>>;
+  close(): void;
+}
 import type {
   SQSEvent,
   SQSMessageAttribute,
@@ -64,7 +84,8 @@ export interface EventSources {
 export type EventSourceLog = (entry: Record<string, unknown>) => void;
 
 export interface StartEventSourcesOptions {
-  sqsEndpoint: string;
+  /** Where the queues are: an SQS endpoint (called with the SDK), or an emulator in this process. */
+  queues: { sqsEndpoint: string } | { access: QueueAccess };
   region: string;
   /** Base URL of serverless-offline's Lambda port, e.g. http://localhost:3002 */
   lambdaEndpoint: string;
@@ -93,12 +114,12 @@ export async function startEventSources(opts: StartEventSourcesOptions): Promise
   const mappings = opts.mappings.map((m) => normaliseMapping(m, log));
 
   const controller = new AbortController();
-  // One keep-alive agent for every long poll and delete; no socket cap, since each poller holds a
-  // socket for up to 20 s and a cap would queue deletes behind idle polls.
-  const agent = new http.Agent({ keepAlive: true });
-  const sqs = createSqsClient(opts.sqsEndpoint, opts.region, agent);
+  const queues = "access" in opts.queues ? opts.queues.access : sdkQueueAccess(opts.queues.sqsEndpoint, opts.region);
+  // Invocations reuse keep-alive connections to the Lambda port.
+  const invoker = new http.Agent({ keepAlive: true });
   const ctx: PollerContext = {
-    sqs,
+    queues,
+    invoker,
     region: opts.region,
     lambdaEndpoint: opts.lambdaEndpoint.replace(/\/+$/, ""),
     log,
@@ -113,26 +134,22 @@ export async function startEventSources(opts: StartEventSourcesOptions): Promise
   let stopped: Promise<void> | undefined;
   return {
     stop() {
-      stopped ??= stopAll(controller, loops, sqs, agent);
+      stopped ??= stopAll(controller, loops, queues, invoker);
       return stopped;
     },
   };
 }
 
-async function stopAll(
-  controller: AbortController,
-  loops: Promise<void>[],
-  sqs: SQSClient,
-  agent: http.Agent,
-): Promise<void> {
+async function stopAll(controller: AbortController, loops: Promise<void>[], queues: QueueAccess, invoker: http.Agent): Promise<void> {
   controller.abort();
   await Promise.allSettled(loops);
-  sqs.destroy();
-  agent.destroy();
+  queues.close();
+  invoker.destroy();
 }
 
 interface PollerContext {
-  sqs: SQSClient;
+  queues: QueueAccess;
+  invoker: http.Agent;
   region: string;
   lambdaEndpoint: string;
   log: EventSourceLog;
@@ -157,8 +174,12 @@ function normaliseMapping(mapping: SqsEventSourceMapping, log: EventSourceLog): 
   return { ...mapping, batchSize: Math.min(batchSize, MAX_BATCH_SIZE) };
 }
 
-function createSqsClient(endpoint: string, region: string, agent: http.Agent): SQSClient {
-  return new SQSClient({
+/** The queues behind an SQS endpoint, with the SDK. */
+export function sdkQueueAccess(endpoint: string, region: string): QueueAccess {
+  // One keep-alive agent for every long poll and delete; no socket cap, since each poller holds a
+  // socket for up to 20 s and a cap would queue deletes behind idle polls.
+  const agent = new http.Agent({ keepAlive: true });
+  const sqs = new SQSClient({
     endpoint,
     region,
     credentials: {
@@ -172,13 +193,36 @@ function createSqsClient(endpoint: string, region: string, agent: http.Agent): S
       throwOnRequestTimeout: true,
     },
   });
+  return {
+    async receive(QueueUrl, max, waitSeconds, signal) {
+      const command = new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitSeconds,
+        // Both spellings: some emulators only honour the deprecated AttributeNames.
+        AttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      });
+      const output = await sqs.send(command, { abortSignal: signal });
+      return output.Messages ?? [];
+    },
+    async deleteBatch(QueueUrl, Entries) {
+      const output = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries }));
+      return (output.Failed ?? []).map((f) => ({ Id: f.Id ?? "", Code: f.Code, Message: f.Message }));
+    },
+    close() {
+      sqs.destroy();
+      agent.destroy();
+    },
+  };
 }
 
 /** One receive → invoke → delete loop. Never throws: every failure is logged and retried. */
 async function runPoller(ctx: PollerContext, mapping: SqsEventSourceMapping): Promise<void> {
   let consecutiveErrors = 0;
   while (!ctx.signal.aborted) {
-    let messages: Message[];
+    let messages: ReceivedMessage[];
     try {
       messages = await receiveBatch(ctx, mapping);
     } catch (error) {
@@ -208,19 +252,9 @@ async function runPoller(ctx: PollerContext, mapping: SqsEventSourceMapping): Pr
   }
 }
 
-async function receiveBatch(ctx: PollerContext, mapping: SqsEventSourceMapping): Promise<Message[]> {
-  const command = new ReceiveMessageCommand({
-    QueueUrl: mapping.queueUrl,
-    MaxNumberOfMessages: mapping.batchSize,
-    WaitTimeSeconds: LONG_POLL_SECONDS,
-    // Both spellings: some emulators only honour the deprecated AttributeNames.
-    AttributeNames: ["All"],
-    MessageSystemAttributeNames: ["All"],
-    MessageAttributeNames: ["All"],
-  });
+async function receiveBatch(ctx: PollerContext, mapping: SqsEventSourceMapping): Promise<ReceivedMessage[]> {
   ctx.count("esm|sqs:ReceiveMessage");
-  const output = await ctx.sqs.send(command, { abortSignal: ctx.signal });
-  const messages = output.Messages ?? [];
+  const messages = await ctx.queues.receive(mapping.queueUrl, mapping.batchSize, LONG_POLL_SECONDS, ctx.signal);
   if (messages.length === 0) ctx.count("esm|sqs:EmptyReceive");
   ctx.count("esm|records", messages.length);
   return messages;
@@ -230,14 +264,14 @@ async function receiveBatch(ctx: PollerContext, mapping: SqsEventSourceMapping):
 async function deliverBatch(
   ctx: PollerContext,
   mapping: SqsEventSourceMapping,
-  messages: Message[],
+  messages: ReceivedMessage[],
 ): Promise<boolean> {
   const event: SQSEvent = { Records: messages.map((m) => toRecord(m, mapping, ctx.region)) };
   const messageIds = event.Records.map((r) => r.messageId);
 
   let outcome: InvokeOutcome;
   try {
-    outcome = await invokeFunction(ctx.lambdaEndpoint, mapping.functionName, event);
+    outcome = await invokeFunction(ctx, mapping.functionName, event);
   } catch (error) {
     ctx.log({ level: "error", event: "sqs-esm.invoke-unreachable", ...where(mapping), messageIds, error: describe(error) });
     return false;
@@ -255,22 +289,36 @@ type InvokeOutcome =
   | { ok: true; payload: string }
   | { ok: false; status: number; functionError: string | null; payload: string };
 
-/** Synchronous (RequestResponse) Invoke. Throws only when the endpoint can't be reached. */
-async function invokeFunction(endpoint: string, functionName: string, event: SQSEvent): Promise<InvokeOutcome> {
-  const url = `${endpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-amz-invocation-type": "RequestResponse" },
-    body: JSON.stringify(event),
+/** Synchronous (RequestResponse) Invoke over a keep-alive connection. Throws only when the endpoint can't be reached. */
+function invokeFunction(ctx: PollerContext, functionName: string, event: SQSEvent): Promise<InvokeOutcome> {
+  const url = new URL(`${ctx.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`);
+  const body = JSON.stringify(event);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: "POST",
+        agent: ctx.invoker,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-amz-invocation-type": "RequestResponse" },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("error", reject);
+        response.on("end", () => {
+          const payload = Buffer.concat(chunks).toString("utf8");
+          const status = response.statusCode ?? 0;
+          const header = response.headers["x-amz-function-error"];
+          const functionError = typeof header === "string" ? header : null;
+          if (status < 200 || status >= 300 || functionError !== null || isErrorPayload(payload)) {
+            resolve({ ok: false, status, functionError, payload });
+          } else resolve({ ok: true, payload });
+        });
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
   });
-  // Node's fetch (undici) keeps connections alive by default; reading the whole body lets it
-  // reuse this one.
-  const payload = await response.text();
-  const functionError = response.headers.get("x-amz-function-error");
-  if (!response.ok || functionError !== null || isErrorPayload(payload)) {
-    return { ok: false, status: response.status, functionError, payload };
-  }
-  return { ok: true, payload };
 }
 
 /** The shape Lambda gives a thrown error; serverless-offline also sends it without the header. */
@@ -359,16 +407,16 @@ function logSettlement(
   });
 }
 
-async function deleteMessages(ctx: PollerContext, mapping: SqsEventSourceMapping, messages: Message[]): Promise<void> {
+async function deleteMessages(ctx: PollerContext, mapping: SqsEventSourceMapping, messages: ReceivedMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+  const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" }));
   try {
-    // No abort signal: a delete skipped during stop() would mean a duplicate delivery later.
+    // Not tied to the stop signal: a delete skipped during stop() would mean a duplicate delivery later.
     ctx.count("esm|sqs:DeleteMessageBatch");
-    const output = await ctx.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: mapping.queueUrl, Entries: entries }));
-    if (output.Failed !== undefined && output.Failed.length > 0) {
-      const failedIds = output.Failed.map((f) => messages[Number(f.Id)]?.MessageId);
-      ctx.log({ level: "error", event: "sqs-esm.delete-failed", ...where(mapping), messageIds: failedIds, failures: output.Failed });
+    const failed = await ctx.queues.deleteBatch(mapping.queueUrl, entries);
+    if (failed.length > 0) {
+      const failedIds = failed.map((f) => messages[Number(f.Id)]?.MessageId);
+      ctx.log({ level: "error", event: "sqs-esm.delete-failed", ...where(mapping), messageIds: failedIds, failures: failed });
     }
   } catch (error) {
     // The messages were processed; they will be redelivered after the visibility timeout.
@@ -378,7 +426,7 @@ async function deleteMessages(ctx: PollerContext, mapping: SqsEventSourceMapping
 }
 
 /** The record shape Lambda builds from an SQS message (camelCase, string attributes). */
-function toRecord(message: Message, mapping: SqsEventSourceMapping, region: string): SQSRecord {
+function toRecord(message: ReceivedMessage, mapping: SqsEventSourceMapping, region: string): SQSRecord {
   const record: SQSRecord = {
     messageId: message.MessageId ?? "",
     receiptHandle: message.ReceiptHandle ?? "",
@@ -397,7 +445,7 @@ function toRecord(message: Message, mapping: SqsEventSourceMapping, region: stri
   return record;
 }
 
-function toLambdaMessageAttributes(attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes {
+function toLambdaMessageAttributes(attributes: ReceivedMessage["MessageAttributes"]): SQSMessageAttributes {
   const result: SQSMessageAttributes = {};
   for (const [name, value] of Object.entries(attributes ?? {})) {
     result[name] = toLambdaMessageAttribute(value);
@@ -405,7 +453,7 @@ function toLambdaMessageAttributes(attributes: Record<string, MessageAttributeVa
   return result;
 }
 
-function toLambdaMessageAttribute(value: MessageAttributeValue): SQSMessageAttribute {
+function toLambdaMessageAttribute(value: NonNullable<ReceivedMessage["MessageAttributes"]>[string]): SQSMessageAttribute {
   const attribute: SQSMessageAttribute = {
     // AWS always sends the (unused) list fields as empty arrays.
     stringListValues: value.StringListValues ?? [],
@@ -417,8 +465,9 @@ function toLambdaMessageAttribute(value: MessageAttributeValue): SQSMessageAttri
   return attribute;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64");
+/** Lambda gives binary values as base64; an in-process emulator may hand them over already so. */
+function toBase64(bytes: Uint8Array | string): string {
+  return typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("base64");
 }
 
 function where(mapping: SqsEventSourceMapping): Record<string, string> {

@@ -9,6 +9,7 @@
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local.js";
 import { startFauxqsBackend, type FauxqsBackend } from "./fauxqs-backend.js";
 import { listenGateway, type Gateway } from "./gateway.js";
+import type { QueueAccess } from "./event-source.js";
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_REGION = "us-east-1";
@@ -18,6 +19,8 @@ export interface SqsEndpoint {
   port: number;
   /** fauxqs's own loopback port. */
   fauxqsPort: number;
+  /** fauxqs's queues in this process (for the event sources). */
+  queues: QueueAccess;
   stop(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function startSqsEndpoint(options: SqsEndpointOptions): Promise<Sqs
   return {
     port: gateway.port,
     fauxqsPort: fauxqs.port,
+    queues: fauxqs.access,
     stop() {
       // Gateway first, so no request reaches a backend that is going away.
       stopping ??= gateway.close().then(() => fauxqs.stop());

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createResources, type CreatedQueue } from './bootstrap.js';
+import { fauxqsQueueUrl, parseQueueUrl } from './queue-urls.js';
 import { projectRoot, type StackDefinition } from './definition.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import type { SqsEventSourceMapping } from './event-source.js';
@@ -30,6 +31,13 @@ export interface AppliedDefinition {
   awsEndpoint: string;
   /** Created queues by CloudFormation logical id. */
   queues: Record<string, CreatedQueue>;
+  /**
+   * How the functions reach the embedded emulators: straight, not through the one-port endpoint
+   * (which stays for users, the CLI and tools) — DynamoDB Local's port, fauxqs's port, and the
+   * queue URLs as fauxqs knows them (it matches them exactly). Undefined when another emulator
+   * (LocalStack) serves the AWS port: then the functions use it as everyone does.
+   */
+  forFunctions?: { dynamodbEndpoint: string; sqsEndpoint: string; queues: Record<string, CreatedQueue> };
 }
 
 /** Set on the serverless-offline that stack.ts runs: the AWS side is its parent's (asked over IPC). */
@@ -191,7 +199,30 @@ export class LocalSystem {
     this.#definition = definition;
     this.#queues = created.queues;
     this.#options.log(`${created.tables.length} tables and ${Object.keys(created.queues).length} queues of ${definition.service}-${definition.stage} are on ${this.awsEndpoint}`);
-    return { awsEndpoint: this.awsEndpoint, queues: created.queues };
+    return { awsEndpoint: this.awsEndpoint, queues: created.queues, ...this.#forFunctions(created.queues) };
+  }
+
+  /** Where the functions send DynamoDB and SQS calls: the embedded emulators' own ports, else the AWS endpoint. */
+  get functionEndpoints(): { dynamodb: string; sqs: string } {
+    const ports = this.#ports;
+    return ports ? { dynamodb: `http://127.0.0.1:${ports.dynamodb}`, sqs: `http://127.0.0.1:${ports.fauxqs}` } : { dynamodb: this.awsEndpoint, sqs: this.awsEndpoint };
+  }
+
+  #forFunctions(queues: Record<string, CreatedQueue>): Pick<AppliedDefinition, 'forFunctions'> {
+    const ports = this.#ports;
+    if (!ports) return {};
+    const { region } = this.#options;
+    const exact = (url: string) => {
+      const ref = parseQueueUrl(url);
+      return ref ? fauxqsQueueUrl(ref, region, ports.fauxqs) : url;
+    };
+    return {
+      forFunctions: {
+        dynamodbEndpoint: this.functionEndpoints.dynamodb,
+        sqsEndpoint: this.functionEndpoints.sqs,
+        queues: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { ...q, url: exact(q.url) }])),
+      },
+    };
   }
 
   #mappings(): SqsEventSourceMapping[] {

@@ -125,15 +125,23 @@ export class ReplogLocalCloud {
 
   /** The functions' AWS settings and environment, as the local stack resolves them. */
   #configureFunctions(applied: AppliedDefinition, region: string): void {
-    // serverless-offline hands every AWS_* variable of its own process to the functions.
+    // serverless-offline hands every AWS_* variable of its own process to the functions. They
+    // reach the embedded emulators straight through the SDK's per-service endpoint settings;
+    // AWS_ENDPOINT_URL (the one-port endpoint) is for everything else.
     process.env.AWS_ENDPOINT_URL = applied.awsEndpoint;
+    const direct = applied.forFunctions;
+    for (const [name, value] of [['AWS_ENDPOINT_URL_DYNAMODB', direct?.dynamodbEndpoint], ['AWS_ENDPOINT_URL_SQS', direct?.sqsEndpoint]] as const) {
+      if (value) process.env[name] = value;
+      else delete process.env[name];
+    }
+    const queues = direct?.queues ?? applied.queues;
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     process.env.AWS_REGION = region;
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     const { provider, functions } = this.#serverless.service;
     const resolve = (environment: Record<string, unknown> | undefined, owner: string) => {
-      const { environment: resolved, missing } = resolveEnvironment(environment ?? {}, applied.queues);
+      const { environment: resolved, missing } = resolveEnvironment(environment ?? {}, queues);
       if (missing.length > 0) this.#log.warning(`${owner}: ${missing.join(', ')} refer to resources with no local counterpart and are not set`);
       return resolved;
     };

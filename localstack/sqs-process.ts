@@ -54,7 +54,8 @@ async function replaceEventSources(message: EventSourcesMessage): Promise<void> 
   sources = undefined;
   await previous?.stop();
   sources = await startEventSources({
-    sqsEndpoint: message.sqsEndpoint,
+    // The embedded SQS emulator is in this process: receive and delete without HTTP.
+    queues: endpoint ? { access: endpoint.queues } : { sqsEndpoint: message.sqsEndpoint },
     region: settings.region,
     lambdaEndpoint: message.lambdaEndpoint,
     mappings: message.mappings,

@@ -36,6 +36,8 @@ export interface Stack {
   awsEndpoint: string;
   /** True when an emulator was already answering (e.g. LocalStack) and we used it. */
   externalAws: boolean;
+  /** Where the functions send their DynamoDB and SQS calls (the emulators' own ports when embedded). */
+  functionEndpoints: { dynamodb: string; sqs: string };
   /** The key every route but the page needs in x-api-key (stages other than `local`), else undefined. */
   apiKey?: string;
   /** PIDs of the running parts, by part name (see PART_NAMES). */
@@ -164,6 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     apiUrl,
     awsEndpoint: system.awsEndpoint,
     externalAws: system.external,
+    functionEndpoints: system.functionEndpoints,
     ...(apiKeyRequired ? { apiKey: apiKeyValue } : {}),
     parts: () => system.pids(),
     failure: system.failure,

@@ -177,7 +177,15 @@ async function main(): Promise<number> {
     const cpu = new CpuAccount(() => stack.roots, () => stack.usage());
     progress(`warm-up: appends at every w, lists, the floor's calls`);
     await warmUp(ctx, limits.warmup, maxW, (limits.warmupMs * 2) / 3);
-    const floor = await createFloor({ awsEndpoint: stack.awsEndpoint, prefix: 'replog-local', secondaries, msgBytes });
+    // The floor makes its calls the way the functions do (straight to the emulators, when embedded).
+    const floor = await createFloor({
+      awsEndpoint: stack.awsEndpoint,
+      dynamoEndpoint: stack.functionEndpoints.dynamodb,
+      sqsEndpoint: stack.functionEndpoints.sqs,
+      prefix: 'replog-local',
+      secondaries,
+      msgBytes,
+    });
     let sequential: Record<string, Measured>;
     let throughput: Array<Measured & { w: number }>;
     let floorParallel: Measured;

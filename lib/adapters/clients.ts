@@ -12,12 +12,13 @@ const requestHandler = {
   httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
 };
 
-const { region, endpoint } = getConfig();
+const { region, endpoints } = getConfig();
 
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint, requestHandler }), {
+export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: endpoints.dynamodb, requestHandler }), {
   marshallOptions: { removeUndefinedValues: true },
 });
 
 // SQS clients otherwise send each call to the host inside its QueueUrl; the explicit endpoint
-// keeps every call on the configured emulator (or on AWS's regional endpoint when unset).
-export const sqs = new SQSClient({ region, endpoint, requestHandler });
+// keeps every call on the configured emulator (or on AWS's regional endpoint when unset). No MD5
+// of each message body: HTTPS already guards it in transit, and it costs CPU on every send.
+export const sqs = new SQSClient({ region, endpoint: endpoints.sqs, requestHandler, md5: false });

@@ -1,8 +1,8 @@
 /**
  * The floor: one append's storage work done with the SDK directly (no Lambda, no HTTP) — the
  * counter's UpdateItem ADD, the master's conditional PutItem and one SendMessage per secondary in
- * parallel, exactly as lib/adapters/{counter,log-table,queues}.ts do them, from a keep-alive client
- * like lib/adapters/clients.ts. It runs against copies of the real tables and queues (same key
+ * parallel, exactly as lib/adapters/{counter,log-table,queues}.ts do them, from clients set up like
+ * lib/adapters/clients.ts's and sent where the functions send theirs. It runs against copies of the real tables and queues (same key
  * schema and queue attributes) created for the run and deleted after, so the log, its consumers
  * and its lists are untouched.
  */
@@ -42,7 +42,7 @@ export async function createFloor(o: FloorOptions): Promise<Floor> {
   const requestHandler = { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }) };
   const raw = new DynamoDBClient({ region, endpoint: o.dynamoEndpoint ?? o.awsEndpoint, credentials, requestHandler });
   const dynamo = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  const sqs = new SQSClient({ region, endpoint: o.sqsEndpoint ?? o.awsEndpoint, credentials, requestHandler });
+  const sqs = new SQSClient({ region, endpoint: o.sqsEndpoint ?? o.awsEndpoint, credentials, requestHandler, md5: false });
   const tag = `${o.prefix}-benchfloor-${process.pid}${o.tag ? `-${o.tag}` : ''}`;
   const counterTable = `${tag}-counter`;
   const masterTable = `${tag}-master`;

@@ -9,6 +9,8 @@ import type { UsageCounts } from '../../localstack/aws-usage';
 export interface StackHandle {
   apiUrl: string;
   awsEndpoint: string;
+  /** Where the functions send DynamoDB and SQS calls (the floor makes its calls the same way). */
+  functionEndpoints: { dynamodb: string; sqs: string };
   embedded: boolean;
   /** Roots of the process tree that is the stack (for memory and CPU accounting). */
   roots: number[];
@@ -146,12 +148,13 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
   const logName = relative(projectRoot, o.logFile);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    host.on('message', (m: { type: string; apiUrl: string; awsEndpoint: string; pids?: number[]; message?: string }) => {
+    host.on('message', (m: { type: string; apiUrl: string; awsEndpoint: string; functionEndpoints?: { dynamodb: string; sqs: string }; pids?: number[]; message?: string }) => {
       if (m.type === 'ready') {
         stackPids = m.pids ?? [];
         resolve({
           apiUrl: m.apiUrl,
           awsEndpoint: m.awsEndpoint,
+          functionEndpoints: m.functionEndpoints ?? { dynamodb: m.awsEndpoint, sqs: m.awsEndpoint },
           embedded: true,
           roots: [host.pid as number],
           stackPids,
@@ -173,5 +176,6 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
 export function externalStack(apiUrl: string, awsEndpoint: string): StackHandle {
   const portOf = (u: string) => Number(new URL(u).port || 80);
   const roots = [...new Set([...listeningPids(portOf(apiUrl)), ...listeningPids(portOf(awsEndpoint))])];
-  return { apiUrl: apiUrl.replace(/\/+$/, ''), awsEndpoint: awsEndpoint.replace(/\/+$/, ''), embedded: false, roots, stackPids: [], stats: async () => undefined, usage: async () => undefined, stop: async () => undefined };
+  const aws = awsEndpoint.replace(/\/+$/, '');
+  return { apiUrl: apiUrl.replace(/\/+$/, ''), awsEndpoint: aws, functionEndpoints: { dynamodb: aws, sqs: aws }, embedded: false, roots, stackPids: [], stats: async () => undefined, usage: async () => undefined, stop: async () => undefined };
 }

@@ -2,7 +2,7 @@
  * Runs the embedded stack (startStack) in a process of its own for `npm run bench`, so the load
  * generator does not share an event loop with the SQS emulator, the gateway and the event
  * sources that startStack runs in its caller. Talks to the bench over IPC:
- *   host → bench  {type: 'ready', apiUrl, awsEndpoint, externalAws, pids} | {type: 'failed', message}
+ *   host → bench  {type: 'ready', apiUrl, awsEndpoint, functionEndpoints, externalAws, pids} | {type: 'failed', message}
  *   bench → host  {type: 'stop'}  → stack.stop(), {type: 'stopped'}, exit
  *   bench → host  {type: 'stats'} → {type: 'stats', repairCopies, logLines, durations}
  *   bench → host  {type: 'usage'} → {type: 'usage', counts} (AWS calls counted so far, see
@@ -90,7 +90,14 @@ starting = startStack({ ...stackOptions, log: (line, source) => logFile.write(`[
   .then((started) => {
     stack = started;
     if (stopping) return;
-    send({ type: 'ready', apiUrl: started.apiUrl, awsEndpoint: started.awsEndpoint, externalAws: started.externalAws, pids: Object.values(started.parts()) });
+    send({
+      type: 'ready',
+      apiUrl: started.apiUrl,
+      awsEndpoint: started.awsEndpoint,
+      functionEndpoints: started.functionEndpoints,
+      externalAws: started.externalAws,
+      pids: Object.values(started.parts()),
+    });
   })
   .catch(async (err: Error) => {
     logFile.flush();

@@ -1,13 +1,14 @@
 /**
- * The local SQS event source against real HTTP: fauxqs in-process as SQS, and a tiny node:http
- * server standing in for serverless-offline's Lambda Invoke endpoint. No SDK mocks.
+ * The local SQS event source against the real SQS emulator (fauxqs), reached both ways the event
+ * source can: over HTTP with the SDK, and in process (as the local system runs it); a tiny
+ * node:http server stands in for serverless-offline's Lambda Invoke endpoint. No SDK mocks.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "fauxqs";
+import { startFauxqsBackend, type FauxqsBackend } from "../../localstack/fauxqs-backend";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -20,6 +21,7 @@ import {
   startEventSources,
   type EventSources,
   type SqsEventSourceMapping,
+  type StartEventSourcesOptions,
 } from "../../localstack/event-source";
 
 const REGION = "us-east-1";
@@ -94,7 +96,7 @@ class FakeLambda {
 // Shared fixtures: one fauxqs and one fake Lambda for the file; each test has its own queue,
 // function name and event source.
 
-const fauxqs = buildApp({ logger: false });
+let fauxqs: FauxqsBackend;
 const lambda = new FakeLambda();
 let sqsEndpoint = "";
 let lambdaEndpoint = "";
@@ -104,8 +106,8 @@ const logs: Record<string, unknown>[] = [];
 let counter = 0;
 
 beforeAll(async () => {
-  // buildApp + listen instead of startFauxqs, which always binds 0.0.0.0: keep everything on loopback.
-  sqsEndpoint = await fauxqs.listen({ port: 0, host: "127.0.0.1" });
+  fauxqs = await startFauxqsBackend({ region: REGION });
+  sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
   lambdaEndpoint = await lambda.listen();
   sqs = new SQSClient({
     endpoint: sqsEndpoint,
@@ -122,7 +124,7 @@ afterEach(async () => {
 afterAll(async () => {
   sqs.destroy();
   await lambda.close();
-  await fauxqs.close();
+  await fauxqs.stop();
 });
 
 interface TestQueue {
@@ -143,12 +145,15 @@ async function createQueue(visibilityTimeoutSeconds = 30): Promise<TestQueue> {
   return { url, arn: attrs.Attributes?.QueueArn ?? "", functionName: `replog-test-consumer${counter}` };
 }
 
+/** How the event sources under test reach the queues (set by each describe below). */
+let reach: () => StartEventSourcesOptions["queues"] = () => ({ sqsEndpoint });
+
 async function start(
   mappings: Array<Partial<SqsEventSourceMapping> & { queue: TestQueue }>,
   options: { pollersPerMapping?: number; lambdaEndpoint?: string; sqsEndpoint?: string } = {},
 ): Promise<EventSources> {
   const sources = await startEventSources({
-    sqsEndpoint: options.sqsEndpoint ?? sqsEndpoint,
+    queues: options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : reach(),
     region: REGION,
     lambdaEndpoint: options.lambdaEndpoint ?? lambdaEndpoint,
     pollersPerMapping: options.pollersPerMapping,
@@ -222,7 +227,16 @@ const ok: Responder = () => ({ body: { batchItemFailures: [] } });
 
 // ---------------------------------------------------------------------------------------------
 
-describe("SQS event source", () => {
+const ways = [
+  { way: "over HTTP with the SDK", queues: (): StartEventSourcesOptions["queues"] => ({ sqsEndpoint }) },
+  { way: "in process", queues: (): StartEventSourcesOptions["queues"] => ({ access: fauxqs.access }) },
+];
+
+describe.each(ways)("SQS event source, queues reached $way", ({ way, queues }) => {
+  beforeAll(() => {
+    reach = queues;
+  });
+
   it("invokes the function with a real-shaped SQS event", async () => {
     const queue = await createQueue();
     lambda.respond(queue.functionName, ok);
@@ -485,7 +499,7 @@ describe("SQS event source", () => {
     await waitUntil(() => lambda.of(queue.functionName).length === 1, 2500, "the redelivery");
   });
 
-  it("logs and backs off when SQS is unreachable, and still stops promptly", async () => {
+  it.runIf(way === ways[0]?.way)("logs and backs off when SQS is unreachable, and still stops promptly", async () => {
     const queue = await createQueue();
     const sources = await start([{ queue }], { sqsEndpoint: "http://127.0.0.1:9" });
     await sleep(500);

@@ -113,8 +113,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
-export async function post(apiUrl: string, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(apiUrl + path, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+export async function post(apiUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(apiUrl + path, { method: 'POST', body: JSON.stringify(body), headers, signal: AbortSignal.timeout(15_000) });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
   try {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { firstPollDelay, pollIntervals, retryDelaySeconds } from '../../lib/backoff';
+import { nextFirstPoll, pollIntervals, retryDelaySeconds } from '../../lib/backoff';
 
 /** The first `n` values of an endless generator. */
 function take(gen: Iterator<number>, n: number): number[] {
@@ -135,22 +135,40 @@ describe('pollIntervals', () => {
   });
 });
 
-describe('firstPollDelay', () => {
-  it('looks at 2 ms with no history, and otherwise a little before the median recent wait, within 2–100 ms', () => {
-    expect(firstPollDelay([])).toBe(2);
-    expect(firstPollDelay([10, 12, 50])).toBe(10);
+describe('nextFirstPoll', () => {
+  it('moves the first look earlier after a wait met at once, later after one that took more looks, within 2–100 ms', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: 60_000 }), { minLength: 1, maxLength: 40 }), (recent) => {
-        const delay = firstPollDelay(recent);
-        const sorted = [...recent].sort((a, b) => a - b);
-        const median = sorted[Math.floor((sorted.length - 1) / 2)] as number;
-        expect(delay).toBeGreaterThanOrEqual(2);
-        expect(delay).toBeLessThanOrEqual(100);
-        // Never after the median wait: at least half of the recent appends would have been met by then.
-        expect(delay).toBeLessThanOrEqual(Math.max(2, median));
-        // Slower recent waits never bring the first look earlier.
-        expect(firstPollDelay(recent.map((ms) => ms + 10))).toBeGreaterThanOrEqual(delay);
+      fc.property(fc.double({ min: 2, max: 100, noNaN: true }), fc.boolean(), (current, atOnce) => {
+        const next = nextFirstPoll(current, atOnce);
+        expect(next).toBeGreaterThanOrEqual(2);
+        expect(next).toBeLessThanOrEqual(100);
+        if (atOnce) expect(next).toBeLessThanOrEqual(current);
+        else expect(next).toBeGreaterThanOrEqual(current);
       }),
+    );
+  });
+
+  it('settles near when acks arrive, meeting about two waits in three at the first look', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 80 }), fc.integer({ min: 0, max: 2 ** 31 }), (typicalMs, seed) => {
+        // Acks arrive at typicalMs ± 30 %, from a seeded generator.
+        let state = seed;
+        const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        let first = 2;
+        let atOnce = 0;
+        const waits = 3000;
+        for (let i = 0; i < waits; i++) {
+          const arrival = typicalMs * (0.7 + 0.6 * random());
+          const met = first >= arrival;
+          if (i >= waits / 2 && met) atOnce++;
+          first = nextFirstPoll(first, met);
+        }
+        expect(first).toBeGreaterThan(typicalMs * 0.6);
+        expect(first).toBeLessThan(typicalMs * 1.4);
+        expect(atOnce / (waits / 2)).toBeGreaterThan(0.5);
+        expect(atOnce / (waits / 2)).toBeLessThan(0.85);
+      }),
+      { numRuns: 50 },
     );
   });
 });

@@ -75,7 +75,7 @@ describe('loadConfig: a complete environment', () => {
 
     expect(config).toMatchObject({
       region: 'us-east-1',
-      endpoint: undefined,
+      endpoints: { dynamodb: undefined, sqs: undefined },
       waitTimeoutMs: 25000,
       maxMsgBytes: 65536,
       holeGraceMs: 3000,
@@ -105,7 +105,7 @@ describe('loadConfig: a complete environment', () => {
 
     expect(config).toMatchObject({
       region: 'eu-central-1',
-      endpoint: 'http://localhost:4566',
+      endpoints: { dynamodb: 'http://localhost:4566', sqs: 'http://localhost:4566' },
       waitTimeoutMs: 5000,
       maxMsgBytes: 1024,
       holeGraceMs: 250,
@@ -123,8 +123,14 @@ describe('loadConfig: a complete environment', () => {
   });
 
   it('treats an empty AWS_ENDPOINT_URL as unset (real AWS)', () => {
-    expect(loadConfig(completeEnv({ AWS_ENDPOINT_URL: '' })).endpoint).toBeUndefined();
-    expect(loadConfig(completeEnv({ AWS_ENDPOINT_URL: '   ' })).endpoint).toBeUndefined();
+    expect(loadConfig(completeEnv({ AWS_ENDPOINT_URL: '' })).endpoints).toEqual({ dynamodb: undefined, sqs: undefined });
+    expect(loadConfig(completeEnv({ AWS_ENDPOINT_URL: '   ' })).endpoints).toEqual({ dynamodb: undefined, sqs: undefined });
+  });
+
+  it('sends each service to its own endpoint when the SDK\'s per-service settings name one', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://localhost:4566', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000', AWS_ENDPOINT_URL_SQS: ' ' };
+    expect(loadConfig(completeEnv(env)).endpoints).toEqual({ dynamodb: 'http://127.0.0.1:8000', sqs: 'http://localhost:4566' });
+    expect(loadConfig(completeEnv({ AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9324' })).endpoints).toEqual({ dynamodb: undefined, sqs: 'http://127.0.0.1:9324' });
   });
 
   it('trims secondary names and skips empty ones in REPLOG_SECONDARIES', () => {
