@@ -135,8 +135,17 @@ async function waitUntilReady(port: number, failure: () => Error | undefined, ou
   throw new Error(`DynamoDB Local did not answer on 127.0.0.1:${port} within ${timeoutMs} ms.\n--- its output (tail) ---\n${output() || "(empty)"}`);
 }
 
+/**
+ * JVM settings, measured on a 2-core machine against the defaults (4 DynamoDB calls an operation,
+ * 2,000 to warm up, then 3,000): the serial collector, and the quick compiler only, halve the CPU
+ * the JVM spends warming up (12.6 → 5.8 s) and start it sooner (1.5 → 1.1 s), and hold ~115 MiB
+ * less (341 → 227 MiB); CPU per call once warm is the same (~0.57 ms), each call ~10 % slower.
+ */
+export const JVM_OPTIONS = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+
 function javaArgs(jar: JarLocation, port: number, dataDir: string | undefined): string[] {
   return [
+    ...JVM_OPTIONS,
     `-Djava.library.path=${jar.libraryPath}`,
     "-jar",
     jar.jar,

@@ -73,6 +73,9 @@ export class HandlerLoader {
         ? `module.exports = require(${JSON.stringify(USAGE_MODULE)}).instrumentHandlers(${JSON.stringify(basename(modulePath))}, ${source}, ${clients});\n`
         : `module.exports = ${source};\n`;
       writeIfChanged(join(this.#shimDir, `${modulePath}.js`), shim);
+      // The same without an extension: serverless-offline looks for the handler file on every
+      // invocation and, past an extensionless match, walks up the folders reading package.json.
+      writeIfChanged(join(this.#shimDir, modulePath), shim);
     }
     return relative(this.#root, this.#shimDir);
   }

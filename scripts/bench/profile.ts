@@ -70,10 +70,10 @@ async function main(): Promise<number> {
     log('stopping (profiles are written on exit)');
     await stack.stop();
   }
-  const offlinePid = stack.stackPids[0];
+  // The preload (NODE_OPTIONS) reaches serverless-offline alone; --cpu-prof profiles the host.
   const nameOf = (file: string) => {
-    const pid = Number(file.split('.').at(-4));
-    return pid === stack.hostPid ? 'stack host (gateway + fauxqs + event sources)' : pid === offlinePid ? 'serverless-offline (functions in process)' : undefined;
+    if (file.startsWith('CPU.preload.')) return 'serverless-offline (functions in process)';
+    return Number(file.split('.').at(-4)) === stack.hostPid ? 'stack host (supervisor)' : undefined;
   };
   const profiles = readdirSync(outDir).filter((f) => f.endsWith('.cpuprofile'));
   const out: string[] = [];
