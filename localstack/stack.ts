@@ -50,6 +50,7 @@ export interface Stack {
 export { PART_NAMES };
 
 const region = 'us-east-1';
+const OFFLINE_HEAP = '--max-old-space-size=384';
 // Node 20 is supported by the pinned SDK; its notice about 2027 releases is noise on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -109,6 +110,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REPLOG_ALB_PORT: String(httpPort + 3),
     ...(options.secondaries ? { REPLOG_SECONDARIES: options.secondaries } : {}),
     ...options.env,
+    // With no limit V8 sizes the heap from the machine's memory and lets it grow lazily (offline
+    // reached ~540 MiB under load); any limit makes it collect sooner: ~250 MiB, same CPU.
+    NODE_OPTIONS: [options.env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS, OFFLINE_HEAP].filter(Boolean).join(' '),
   };
 
   // serverless-offline and the AWS side start at the same time; the plugin's request for the

@@ -204,14 +204,20 @@ async function main(): Promise<number> {
       progress(`sequential: floor and w=1..${maxW}, ${samples} each, in ${rounds} alternating rounds`);
       sequential = await interleave(seqKinds, samples, limits.phaseMs);
 
-      progress(`8 clients: floor and w=1, ${samples} each, in ${rounds} alternating rounds`);
-      const at8 = await interleave([{ name: 'floor 8 clients', run: floorRun(8) }, { name: 'append w=1 8 clients', run: appendRun(1, 8) }], samples, limits.phaseMs);
+      // The 8-client runs the targets compare with the floor's alternate with it too.
+      const at8Ws = [...new Set([1, maxW])];
+      progress(`8 clients: floor and w=${at8Ws.join(', w=')}, ${samples} each, in ${rounds} alternating rounds`);
+      const at8 = await interleave(
+        [{ name: 'floor 8 clients', run: floorRun(8) }, ...at8Ws.map((w) => ({ name: `append w=${w} 8 clients`, run: appendRun(w, 8) }))],
+        samples,
+        limits.phaseMs,
+      );
       floorParallel = at8['floor 8 clients'] as Measured;
       throughput = [];
-      for (const w of [...new Set([1, maxW])]) {
+      for (const w of at8Ws) {
         for (const clients of [...new Set([...concurrency, 8])].sort((a, b) => a - b)) {
-          if (w === 1 && clients === 8) {
-            throughput.push({ w, ...(at8['append w=1 8 clients'] as Measured) });
+          if (clients === 8) {
+            throughput.push({ w, ...(at8[`append w=${w} 8 clients`] as Measured) });
             continue;
           }
           if (!concurrency.includes(clients)) continue;
@@ -267,7 +273,8 @@ async function main(): Promise<number> {
     }
     const floorResult = { sequential: sequential['floor sequential'] as Measured, parallel: floorParallel, tables: floor.tables, queues: floor.queues };
     const sequentialByW = Array.from({ length: maxW }, (_, k) => ({ w: k + 1, ...(sequential[`append w=${k + 1} sequential`] as Measured) }));
-    const computed = ratios({ floor: floorResult, sequential: sequentialByW, throughput, lag, catchup, maxW });
+    const cpuMsPerOp = cpu.perOp();
+    const computed = ratios({ floor: floorResult, sequential: sequentialByW, throughput, lag, catchup, maxW, cpuMsPerOp, peakRssMiB: mem.supported ? mem.peakMiB : undefined });
     const results = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -283,7 +290,7 @@ async function main(): Promise<number> {
       catchup: catchup ?? null,
       memory: mem,
       ratios: computed,
-      cpuMsPerOp: cpu.perOp(),
+      cpuMsPerOp,
       awsUsage: background ? { background, perMeasurement: cpu.usagePerMeasurement() } : undefined,
       loadavgAtEnd: loadavg(),
       startupSeconds: stack.startupSeconds,

@@ -97,7 +97,8 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
   const host: ChildProcess = fork(join(projectRoot, 'scripts', 'bench', 'stack-host.ts'), [], {
     cwd: projectRoot,
     env,
-    execArgv: ['--import', 'tsx', ...profArgs],
+    // A heap limit keeps V8 from growing the heap lazily (see localstack/stack.ts).
+    execArgv: ['--max-old-space-size=192', '--import', 'tsx', ...profArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
