@@ -7,6 +7,8 @@ import { chunks, classifyStatement, insertStatement, STATEMENTS_PER_REQUEST, typ
 export type { Insert, InsertOutcome } from './insert-statements';
 
 const ATTEMPTS = 6;
+// Requests at once for a large set (a catch-up copies up to 1,000 entries a page).
+const PARALLEL = 8;
 
 /** One item: a conditional PutItem (for a single item it costs DynamoDB less work than a statement). */
 async function insertOne({ table, item }: Insert): Promise<InsertOutcome> {
@@ -25,12 +27,14 @@ async function insertOne({ table, item }: Insert): Promise<InsertOutcome> {
 export async function insertEach(inserts: readonly Insert[]): Promise<InsertOutcome[]> {
   if (inserts.length === 1) return [await insertOne(inserts[0] as Insert)];
   const outcomes: InsertOutcome[] = new Array<InsertOutcome>(inserts.length);
-  await Promise.all(
-    chunks(
-      inserts.map((insert, index) => ({ insert, index })),
-      STATEMENTS_PER_REQUEST,
-    ).map(async (chunk) => {
-      let pending = chunk;
+  const slices = chunks(
+    inserts.map((insert, index) => ({ insert, index })),
+    STATEMENTS_PER_REQUEST,
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < slices.length) {
+      let pending = slices[next++] ?? [];
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
         const out = await dynamo.send(new BatchExecuteStatementCommand({ Statements: pending.map((p) => insertStatement(p.insert)) }));
@@ -44,7 +48,8 @@ export async function insertEach(inserts: readonly Insert[]): Promise<InsertOutc
         });
         pending = retry;
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, slices.length) }, worker));
   return outcomes;
 }

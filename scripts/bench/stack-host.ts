@@ -23,10 +23,10 @@ const options = JSON.parse(process.env.REPLOG_BENCH_STACK ?? '{}') as HostOption
 if (options.countAwsUsage) process.env[AWS_USAGE_ENV] = '1';
 /** The latest cumulative counts each process printed, by source and PID (a restarted process starts again from 0). */
 const usage = new Map<string, UsageCounts>();
-// The stack's log is kept in memory and written when the stack stops: serverless-esbuild's file
-// watcher (chokidar on the whole checkout) does work for every write in the tree, so a log file
-// growing under bench/results/ during the run would cost the functions' process CPU.
-const MAX_LINES = 20_000;
+// The end of the stack's log is kept in memory and written when the stack stops (a full run logs
+// over 100,000 lines; the last few thousand explain a failure), so that it costs the run neither
+// disk writes nor much memory: this process's memory counts in the stack's peak.
+const MAX_LINES = 5_000;
 let lines: string[] = [];
 let dropped = 0;
 /** Entries the repair pass copied to secondaries (anti-entropy), counted from the functions' log. */
