@@ -44,11 +44,14 @@ export async function copyEntries(secondary: string, ids: readonly number[]): Pr
   return entries.length;
 }
 
+// Acks of a catch-up are written this many at a time, once every entry is copied.
+const ACK_SLICE = 1000;
+
 async function copyMissing(secondary: string, graceMs: number, now: number): Promise<number> {
   const table = secondaryTable(secondary);
   const masterApplied = await appliedPrefix('master', masterTable);
   let after = await appliedPrefix(secondary, table);
-  let copied = 0;
+  const copiedIds: number[] = [];
   let blocked = false;
   // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
   // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory.
@@ -60,18 +63,19 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
       const due: LogEntry[] = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
       if (due.length > 0) {
         await table.putCopies(due);
-        await recordAcks(due.map((e) => e.id), secondary);
-        copied += due.length;
+        copiedIds.push(...due.map((e) => e.id));
       }
       // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
       if (due.length < missing.length) blocked = true;
     }
     after = upTo;
   }
-  if (copied > 0) {
-    logger.info('caught up a secondary from the master', { secondary, copied });
-    recordMetric(METRIC.catchUpCopied, 'Count', copied, { secondary });
-    await appliedPrefix(secondary, table);
-  }
-  return copied;
+  if (copiedIds.length === 0) return 0;
+  // The secondary serves its whole log as soon as the entries are in; then the acks, which only
+  // follow what is stored (the write concern counts them), let waiting appends count it.
+  await appliedPrefix(secondary, table);
+  for (let i = 0; i < copiedIds.length; i += ACK_SLICE) await recordAcks(copiedIds.slice(i, i + ACK_SLICE), secondary);
+  logger.info('caught up a secondary from the master', { secondary, copied: copiedIds.length });
+  recordMetric(METRIC.catchUpCopied, 'Count', copiedIds.length, { secondary });
+  return copiedIds.length;
 }

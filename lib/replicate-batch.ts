@@ -46,6 +46,7 @@ async function replicateFor(secondary: string, records: readonly SQSRecord[]): P
     if (p.kind === 'malformed') logger.error('malformed replicate job dropped', { secondary, messageId: p.record.messageId, reason: p.reason });
   }
   const jobs = parsed.flatMap((p) => (p.kind === 'job' ? [p.job] : []));
+  const redelivered = new Set(parsed.flatMap((p) => (p.kind === 'job' && Number(p.record.attributes?.ApproximateReceiveCount ?? 1) > 1 ? [p.job.id] : [])));
   const beats = parsed.flatMap((p) => (p.kind === 'heartbeat' ? [p.sentAt] : []));
   let outcomes: ReadonlyMap<number, JobOutcome> = new Map();
   let failsAfterStoring = () => false;
@@ -53,7 +54,7 @@ async function replicateFor(secondary: string, records: readonly SQSRecord[]): P
   try {
     ({ result: outcomes, failsAfterStoring } = await withFaults(secondary, async () => {
       const [stored] = await Promise.all([
-        jobs.length > 0 ? applyReplicateJobs(secondary, jobs) : new Map<number, JobOutcome>(),
+        jobs.length > 0 ? applyReplicateJobs(secondary, jobs, redelivered) : new Map<number, JobOutcome>(),
         // A heartbeat is never retried: one that fails is simply missed, which is what it measures.
         receiveHeartbeats(secondary, beats).catch((err: unknown) => logger.warn('heartbeat failed', { secondary, error: err as Error })),
       ]);

@@ -35,23 +35,31 @@ export async function recordAcks(ids: readonly number[], node: string): Promise<
 }
 
 const BATCH_GET_KEYS = 100; // DynamoDB's BatchGetItem limit
+const PARALLEL_READS = 8;
 
 /**
- * Which of `nodes` have acknowledged each of `ids`, in one consistent BatchGetItem per 100 keys:
- * every append waiting in this container is served by one read per poll.
+ * Which of `nodes` have acknowledged each of `ids`, in consistent BatchGetItems of 100 keys, several
+ * at once: every append waiting in this container is served by one read per poll, and a catch-up's
+ * thousands of acks by a few rounds.
  */
 export async function ackingNodesOf(ids: readonly number[], nodes: readonly string[]): Promise<Map<number, string[]>> {
   const acked = new Map<number, string[]>(ids.map((id) => [id, []]));
   const keys = ids.flatMap((id) => nodes.map((node) => ({ id, node })));
-  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
-    let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_KEYS);
-    while (pending.length > 0) {
-      const out = await dynamo.send(
-        new BatchGetCommand({ RequestItems: { [tables.acks]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'id, #node', ExpressionAttributeNames: { '#node': 'node' } } } }),
-      );
-      for (const item of out.Responses?.[tables.acks] ?? []) acked.get(Number(item.id))?.push(String(item.node));
-      pending = (out.UnprocessedKeys?.[tables.acks]?.Keys ?? []) as Record<string, unknown>[];
+  const slices: Record<string, unknown>[][] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) slices.push(keys.slice(i, i + BATCH_GET_KEYS));
+  let next = 0;
+  const worker = async () => {
+    while (next < slices.length) {
+      let pending = slices[next++] ?? [];
+      while (pending.length > 0) {
+        const out = await dynamo.send(
+          new BatchGetCommand({ RequestItems: { [tables.acks]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'id, #node', ExpressionAttributeNames: { '#node': 'node' } } } }),
+        );
+        for (const item of out.Responses?.[tables.acks] ?? []) acked.get(Number(item.id))?.push(String(item.node));
+        pending = (out.UnprocessedKeys?.[tables.acks]?.Keys ?? []) as Record<string, unknown>[];
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, slices.length) }, worker));
   return acked;
 }

@@ -1,14 +1,15 @@
 /**
  * What the one-port gateway costs: `tsx scripts/bench/hops.ts [--appends N]` starts the embedded
  * stack and runs the floor (an append's storage work, see floor.ts) four ways, in alternating
- * rounds — through the gateway (as the functions do), DynamoDB straight to DynamoDB Local, SQS
- * straight to fauxqs, and both — printing p50/p99 and CPU ms per operation of each process.
+ * rounds — through the one-port gateway (as users' tools call it), DynamoDB straight to DynamoDB
+ * Local, SQS straight to fauxqs, and both (as the functions call them) — printing p50/p99 and CPU
+ * ms per operation of each process.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../../localstack/definition';
 import { createFloor, type Floor } from './floor';
-import { CpuAccount, listeningPorts } from './memory';
+import { CpuAccount } from './memory';
 import { startEmbedded } from './stack-handle';
 import { benchPorts } from './ports';
 import { merge, runClosedLoop, type Part } from './stats';
@@ -25,19 +26,15 @@ async function main(): Promise<number> {
   });
   const floors: Array<{ name: string; floor: Floor }> = [];
   try {
-    const javaPid = stack.stackPids[1] as number;
-    const dynamoPort = listeningPorts(javaPid)[0];
-    const awsPort = Number(new URL(stack.awsEndpoint).port);
-    const fauxqsPort = listeningPorts(stack.hostPid as number).find((p) => p !== awsPort);
-    if (!dynamoPort || !fauxqsPort) throw new Error(`backend ports not found (java ${dynamoPort}, fauxqs ${fauxqsPort})`);
-    log(`DynamoDB Local on ${dynamoPort}, fauxqs on ${fauxqsPort}, gateway on ${awsPort}`);
+    // The functions' own endpoints are the emulators' ports (straight); the one-port gateway is the other way.
+    const dynamoDirect = stack.functionEndpoints.dynamodb;
+    const sqsDirect = stack.functionEndpoints.sqs;
+    log(`DynamoDB Local at ${dynamoDirect}, fauxqs at ${sqsDirect}, gateway at ${stack.awsEndpoint}`);
     const base = { awsEndpoint: stack.awsEndpoint, prefix: 'replog-local', secondaries: ['s1', 's2'], msgBytes: 100 };
-    const dynamoDirect = `http://127.0.0.1:${dynamoPort}`;
-    const sqsDirect = `http://127.0.0.1:${fauxqsPort}`;
-    floors.push({ name: 'via gateway (as the functions)', floor: await createFloor({ ...base, tag: 'g' }) });
+    floors.push({ name: 'via the gateway', floor: await createFloor({ ...base, tag: 'g' }) });
     floors.push({ name: 'DynamoDB direct', floor: await createFloor({ ...base, tag: 'd', dynamoEndpoint: dynamoDirect }) });
     floors.push({ name: 'SQS direct', floor: await createFloor({ ...base, tag: 's', sqsEndpoint: sqsDirect }) });
-    floors.push({ name: 'both direct', floor: await createFloor({ ...base, tag: 'b', dynamoEndpoint: dynamoDirect, sqsEndpoint: sqsDirect }) });
+    floors.push({ name: 'both direct (as the functions)', floor: await createFloor({ ...base, tag: 'b', dynamoEndpoint: dynamoDirect, sqsEndpoint: sqsDirect }) });
     const clients = Number(args.clients);
     for (const { floor } of floors) await runClosedLoop(clients, 300, 20_000, (i) => floor.appendOnce(i));
     const cpu = new CpuAccount(() => stack.roots);

@@ -202,7 +202,8 @@ function grants(settings) {
       // A batch's entries, then their acks, as conditional inserts: PartiQL BatchExecuteStatement,
       // or a conditional PutItem for a batch of one; the gap check reads the table.
       [[ids.secondaryTable(s)], ['dynamodb:PartiQLInsert', 'dynamodb:PutItem', 'dynamodb:GetItem']],
-      [[ids.ackTable], ['dynamodb:PartiQLInsert', 'dynamodb:PutItem']],
+      // A retried job first reads whether it is acked already.
+      [[ids.ackTable], ['dynamodb:PartiQLInsert', 'dynamodb:PutItem', 'dynamodb:BatchGetItem']],
       [[ids.controlTable], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
       [[ids.queue(s)], consume],
       [[ids.repairQueue], ['sqs:SendMessage']],

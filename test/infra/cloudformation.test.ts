@@ -170,7 +170,7 @@ describe('serverless package --stage prod', () => {
       (role.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown[] }>).flatMap((st) => st.Resource.map((r) => [JSON.stringify(r), st.Action])),
     );
     expect(grants[JSON.stringify({ 'Fn::GetAtt': ['SecondaryTableS1', 'Arn'] })]).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PutItem', 'dynamodb:GetItem']);
-    expect(grants[JSON.stringify({ 'Fn::GetAtt': ['AckTable', 'Arn'] })]).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PutItem']);
+    expect(grants[JSON.stringify({ 'Fn::GetAtt': ['AckTable', 'Arn'] })]).toEqual(['dynamodb:PartiQLInsert', 'dynamodb:PutItem', 'dynamodb:BatchGetItem']);
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const [, fn] of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');

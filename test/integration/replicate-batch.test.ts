@@ -9,14 +9,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:replog-local-replicate-s1';
 let sequence = 0;
 
-/** A record as s1's event source builds it. */
-function record(body: string) {
+/** A record as s1's event source builds it (`receives`: its ApproximateReceiveCount). */
+function record(body: string, receives = 1) {
   const messageId = `batch-${sequence++}`;
   return {
     messageId,
     receiptHandle: `r-${messageId}`,
     body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'test', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+    attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: String(Date.now()), SenderId: 'test', ApproximateFirstReceiveTimestamp: String(Date.now()) },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -36,7 +36,7 @@ async function deliver(records: ReturnType<typeof record>[]): Promise<string[]> 
   return out.batchItemFailures.map((f) => f.itemIdentifier).sort();
 }
 
-const job = (id: number, msg = `job ${id}`) => record(encodeJob({ id, msg }));
+const job = (id: number, msg = `job ${id}`, receives = 1) => record(encodeJob({ id, msg }), receives);
 const storedIds = async () => (await scanAll(table('secondary-s1'))).map((i) => Number(i.id)).sort((a, b) => a - b);
 const ackedIds = async () =>
   (await scanAll(table('acks')))
@@ -78,6 +78,21 @@ describe('the replicate consumer writes a batch at once and reports failures per
     expect(failed).toEqual([]);
     expect(await ackAt(1)).toBe(first);
     expect((await listSecondary('s1')).body.messages).toEqual([0, 1, 2].map((id) => ({ id, msg: `job ${id}` })));
+  });
+
+  it('on redelivery, leaves a job already acked as it is and stores one that is not', async () => {
+    // Prepare: ids 0 and 1 stored and acked on a first delivery.
+    expect(await deliver([job(0), job(1)])).toEqual([]);
+    const first = await ackAt(0);
+
+    // Act: both again as retries (their first attempts "failed"), with a new id 2 also retried.
+    const failed = await deliver([job(0, 'job 0', 3), job(1, 'job 1', 2), job(2, 'job 2', 2)]);
+
+    // Assert
+    expect(failed).toEqual([]);
+    expect(await ackAt(0)).toBe(first);
+    expect(await storedIds()).toEqual([0, 1, 2]);
+    expect(await ackedIds()).toEqual([0, 1, 2]);
   });
 
   it('fails every job of the batch after storing at errorRate 1, and none is lost', async () => {
