@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { recordAcks } from './adapters/acks';
 import { takeLease } from './adapters/control-table';
 import { masterTable } from './adapters/master-table';
@@ -50,25 +51,17 @@ const ACK_SLICE = 1000;
 async function copyMissing(secondary: string, graceMs: number, now: number): Promise<number> {
   const table = secondaryTable(secondary);
   const masterApplied = await appliedPrefix('master', masterTable);
-  let after = await appliedPrefix(secondary, table);
-  const copiedIds: number[] = [];
-  let blocked = false;
-  // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
-  // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory.
-  while (after < masterApplied && !blocked) {
-    const upTo = Math.min(masterApplied, after + MAX_PAGE);
-    const held = new Set((await readAll(table.slots({ after, upTo }))).map((s) => s.id));
-    for await (const wanted of masterTable.entries({ after, upTo })) {
-      const missing = wanted.filter((e) => !held.has(e.id));
-      const due: LogEntry[] = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
-      if (due.length > 0) {
-        await table.putCopies(due);
-        copiedIds.push(...due.map((e) => e.id));
-      }
-      // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
-      if (due.length < missing.length) blocked = true;
-    }
-    after = upTo;
+  const start = await appliedPrefix(secondary, table);
+  let pass = await copyDue(secondary, start, masterApplied, graceMs, now);
+  const copiedIds = [...pass.copied];
+  // A secondary that was behind (it copied entries) misses the last seconds' entries too, whose
+  // jobs failed while it was away; they are left for later only on a secondary that keeps up.
+  // Waiting out their grace period (at most graceMs) lets it serve its whole log in one go
+  // instead of on the next repair pass.
+  if (pass.copied.length > 0 && pass.newestWithinGrace !== undefined) {
+    await sleep(Math.max(0, pass.newestWithinGrace + graceMs - Date.now()));
+    pass = await copyDue(secondary, pass.blockedAt ?? start, masterApplied, graceMs, Date.now());
+    copiedIds.push(...pass.copied);
   }
   if (copiedIds.length === 0) return 0;
   // The secondary serves its whole log as soon as the entries are in; then the acks, which only
@@ -78,4 +71,39 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
   logger.info('caught up a secondary from the master', { secondary, copied: copiedIds.length });
   recordMetric(METRIC.catchUpCopied, 'Count', copiedIds.length, { secondary });
   return copiedIds.length;
+}
+
+interface CopyPass {
+  copied: number[];
+  /** Where the first missing entry still within its grace period was met (the ids after `blockedAt`). */
+  blockedAt?: number;
+  /** The newest time among the missing entries still within their grace period. */
+  newestWithinGrace?: number;
+}
+
+/** Copies the master entries in (after, upTo] that `secondary` misses and that are past their grace. */
+async function copyDue(secondary: string, after: number, upTo: number, graceMs: number, now: number): Promise<CopyPass> {
+  const table = secondaryTable(secondary);
+  const pass: CopyPass = { copied: [] };
+  // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
+  // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory.
+  for (let from = after; from < upTo && pass.blockedAt === undefined; from = Math.min(upTo, from + MAX_PAGE)) {
+    const to = Math.min(upTo, from + MAX_PAGE);
+    const held = new Set((await readAll(table.slots({ after: from, upTo: to }))).map((s) => s.id));
+    for await (const wanted of masterTable.entries({ after: from, upTo: to })) {
+      const missing = wanted.filter((e) => !held.has(e.id));
+      const due = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
+      if (due.length > 0) {
+        await table.putCopies(due);
+        pass.copied.push(...due.map((e) => e.id));
+      }
+      // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
+      for (const e of missing) {
+        if (now - (e.at ?? 0) >= graceMs) continue;
+        pass.blockedAt ??= e.id - 1;
+        pass.newestWithinGrace = Math.max(pass.newestWithinGrace ?? 0, e.at ?? 0);
+      }
+    }
+  }
+  return pass;
 }
