@@ -161,8 +161,9 @@ export class LocalSystem {
     const settings = this.#ports ? { region, gatewayPort: awsPort, dynamodbPort: this.#ports.dynamodb, fauxqsPort: this.#ports.fauxqs } : { region };
     let ready: (() => void) | undefined;
     const readyMessage = new Promise<void>((resolve) => (ready = resolve));
-    // A heap limit keeps V8 from growing it lazily (see stack.ts); queued jobs take little of it.
-    const child = spawnChild(process.execPath, ['--max-old-space-size=192', ...tsxArgs(join(projectRoot, 'localstack', 'sqs-process.ts'))], {
+    // A heap limit keeps V8 from growing it lazily (see stack.ts), with room for the queues: a
+    // secondary down behind 1,500 jobs of 128 KB holds ~260 MB of them (at 192 MB it ran out).
+    const child = spawnChild(process.execPath, ['--max-old-space-size=1024', ...tsxArgs(join(projectRoot, 'localstack', 'sqs-process.ts'))], {
       cwd: projectRoot,
       env: { ...process.env, REPLOG_SQS_PROCESS: JSON.stringify(settings) },
       ipc: true,
