@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { recordAcks } from './adapters/acks';
 import { takeLease } from './adapters/control-table';
+import { requestCatchUp } from './adapters/queues';
 import { masterTable } from './adapters/master-table';
 import { secondaryTable } from './adapters/secondary-table';
 import { readAll } from './adapters/log-table';
@@ -23,11 +24,15 @@ export async function catchUp(secondary: string, graceMs = 0, now = Date.now()):
   // copier per secondary at a time; the others have nothing left to do.
   const release = await takeLease(`catch-up#${secondary}`, 60_000);
   if (!release) return 0;
+  let outcome: CopyOutcome;
   try {
-    return await copyMissing(secondary, graceMs, now);
+    outcome = await copyMissing(secondary, graceMs, now);
   } finally {
     await release();
   }
+  // Asked once the lease is free, or the request would find it taken and do nothing.
+  if (outcome.unfinished) await requestCatchUp(secondary);
+  return outcome.copied;
 }
 
 /**
@@ -47,30 +52,42 @@ export async function copyEntries(secondary: string, ids: readonly number[]): Pr
 
 // Acks of a catch-up are written this many at a time, once every entry is copied.
 const ACK_SLICE = 1000;
+// Copying stops after this long (the repair function has 120 s, the lease 60 s): a secondary
+// further behind is acknowledged for what was copied and continues in a new invocation.
+const COPY_BUDGET_MS = 40_000;
 
-async function copyMissing(secondary: string, graceMs: number, now: number): Promise<number> {
+interface CopyOutcome {
+  copied: number;
+  /** Out of time with entries left to copy: a new invocation continues. */
+  unfinished: boolean;
+}
+
+async function copyMissing(secondary: string, graceMs: number, now: number): Promise<CopyOutcome> {
   const table = secondaryTable(secondary);
   const masterApplied = await appliedPrefix('master', masterTable);
   const start = await appliedPrefix(secondary, table);
-  let pass = await copyDue(secondary, start, masterApplied, graceMs, now);
+  const deadline = Date.now() + COPY_BUDGET_MS;
+  let pass = await copyDue(secondary, start, masterApplied, graceMs, now, deadline);
   const copiedIds = [...pass.copied];
   // A secondary that was behind (it copied entries) misses the last seconds' entries too, whose
   // jobs failed while it was away; they are left for later only on a secondary that keeps up.
   // Waiting out their grace period (at most graceMs) lets it serve its whole log in one go
   // instead of on the next repair pass.
-  if (pass.copied.length > 0 && pass.newestWithinGrace !== undefined) {
+  if (pass.copied.length > 0 && pass.newestWithinGrace !== undefined && !pass.outOfTime) {
     await sleep(Math.max(0, pass.newestWithinGrace + graceMs - Date.now()));
-    pass = await copyDue(secondary, pass.blockedAt ?? start, masterApplied, graceMs, Date.now());
+    pass = await copyDue(secondary, pass.blockedAt ?? start, masterApplied, graceMs, Date.now(), deadline);
     copiedIds.push(...pass.copied);
   }
-  if (copiedIds.length === 0) return 0;
+  const unfinished = pass.outOfTime === true;
+  if (unfinished) logger.info('catch-up continues in a new invocation', { secondary, copied: copiedIds.length });
+  if (copiedIds.length === 0) return { copied: 0, unfinished };
   // The secondary serves its whole log as soon as the entries are in; then the acks, which only
   // follow what is stored (the write concern counts them), let waiting appends count it.
   await appliedPrefix(secondary, table);
   for (let i = 0; i < copiedIds.length; i += ACK_SLICE) await recordAcks(copiedIds.slice(i, i + ACK_SLICE), secondary);
   logger.info('caught up a secondary from the master', { secondary, copied: copiedIds.length });
   recordMetric(METRIC.catchUpCopied, 'Count', copiedIds.length, { secondary });
-  return copiedIds.length;
+  return { copied: copiedIds.length, unfinished };
 }
 
 interface CopyPass {
@@ -79,10 +96,12 @@ interface CopyPass {
   blockedAt?: number;
   /** The newest time among the missing entries still within their grace period. */
   newestWithinGrace?: number;
+  /** Stopped at the deadline with ids left to look at. */
+  outOfTime?: boolean;
 }
 
 /** Copies the master entries in (after, upTo] that `secondary` misses and that are past their grace. */
-async function copyDue(secondary: string, after: number, upTo: number, graceMs: number, now: number): Promise<CopyPass> {
+async function copyDue(secondary: string, after: number, upTo: number, graceMs: number, now: number, deadline: number): Promise<CopyPass> {
   const table = secondaryTable(secondary);
   const pass: CopyPass = { copied: [] };
   // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
@@ -91,6 +110,10 @@ async function copyDue(secondary: string, after: number, upTo: number, graceMs: 
     const to = Math.min(upTo, from + MAX_PAGE);
     const held = new Set((await readAll(table.slots({ after: from, upTo: to }))).map((s) => s.id));
     for await (const wanted of masterTable.entries({ after: from, upTo: to })) {
+      if (Date.now() > deadline) {
+        pass.outOfTime = true;
+        return pass;
+      }
       const missing = wanted.filter((e) => !held.has(e.id));
       const due = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
       if (due.length > 0) {
