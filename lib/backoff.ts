@@ -28,3 +28,8 @@ export function* pollIntervals(firstMs = 2, factor = 1.5, maxMs = 100): Generato
 export function nextFirstPoll(currentMs: number, metAtFirstLook: boolean, floorMs = 2, capMs = 100): number {
   return Math.min(capMs, Math.max(floorMs, currentMs * (metAtFirstLook ? 0.97 : 1.07)));
 }
+
+/** The pause before trying again what a DynamoDB batch request left unprocessed (attempt ≥ 1). */
+export function unprocessedRetryMs(attempt: number): number {
+  return Math.min(1000, 20 * 2 ** attempt);
+}

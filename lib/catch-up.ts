@@ -4,7 +4,8 @@ import { takeLease } from './adapters/control-table';
 import { requestCatchUp } from './adapters/queues';
 import { masterTable } from './adapters/master-table';
 import { secondaryTable } from './adapters/secondary-table';
-import { readAll } from './adapters/log-table';
+import { readAll, type LogTable } from './adapters/log-table';
+import { chunks } from './batches';
 import { currentFaults } from './fault-injection';
 import type { LogEntry } from './log-entry';
 import { appliedPrefix } from './log-reader';
@@ -67,7 +68,7 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
   const masterApplied = await appliedPrefix('master', masterTable);
   const start = await appliedPrefix(secondary, table);
   const deadline = Date.now() + COPY_BUDGET_MS;
-  let pass = await copyDue(secondary, start, masterApplied, graceMs, now, deadline);
+  let pass = await copyDue(table, start, masterApplied, graceMs, now, deadline);
   const copiedIds = [...pass.copied];
   // A secondary that was behind (it copied entries) misses the last seconds' entries too, whose
   // jobs failed while it was away; they are left for later only on a secondary that keeps up.
@@ -75,7 +76,7 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
   // instead of on the next repair pass.
   if (pass.copied.length > 0 && pass.newestWithinGrace !== undefined && !pass.outOfTime) {
     await sleep(Math.max(0, pass.newestWithinGrace + graceMs - Date.now()));
-    pass = await copyDue(secondary, pass.blockedAt ?? start, masterApplied, graceMs, Date.now(), deadline);
+    pass = await copyDue(table, pass.blockedAt ?? start, masterApplied, graceMs, Date.now(), deadline);
     copiedIds.push(...pass.copied);
   }
   const unfinished = pass.outOfTime === true;
@@ -84,7 +85,7 @@ async function copyMissing(secondary: string, graceMs: number, now: number): Pro
   // The secondary serves its whole log as soon as the entries are in; then the acks, which only
   // follow what is stored (the write concern counts them), let waiting appends count it.
   await appliedPrefix(secondary, table);
-  for (let i = 0; i < copiedIds.length; i += ACK_SLICE) await recordAcks(copiedIds.slice(i, i + ACK_SLICE), secondary);
+  for (const slice of chunks(copiedIds, ACK_SLICE)) await recordAcks(slice, secondary);
   logger.info('caught up a secondary from the master', { secondary, copied: copiedIds.length });
   recordMetric(METRIC.catchUpCopied, 'Count', copiedIds.length, { secondary });
   return { copied: copiedIds.length, unfinished };
@@ -100,9 +101,8 @@ interface CopyPass {
   outOfTime?: boolean;
 }
 
-/** Copies the master entries in (after, upTo] that `secondary` misses and that are past their grace. */
-async function copyDue(secondary: string, after: number, upTo: number, graceMs: number, now: number, deadline: number): Promise<CopyPass> {
-  const table = secondaryTable(secondary);
+/** Copies the master entries in (after, upTo] that `table` misses and that are past their grace. */
+async function copyDue(table: LogTable, after: number, upTo: number, graceMs: number, now: number, deadline: number): Promise<CopyPass> {
   const pass: CopyPass = { copied: [] };
   // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
   // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory.
@@ -114,17 +114,20 @@ async function copyDue(secondary: string, after: number, upTo: number, graceMs: 
         pass.outOfTime = true;
         return pass;
       }
-      const missing = wanted.filter((e) => !held.has(e.id));
-      const due = missing.filter((e) => now - (e.at ?? 0) >= graceMs);
+      const due: LogEntry[] = [];
+      for (const e of wanted) {
+        if (held.has(e.id)) continue;
+        if (now - (e.at ?? 0) >= graceMs) {
+          due.push(e);
+          continue;
+        }
+        // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
+        pass.blockedAt ??= e.id - 1;
+        pass.newestWithinGrace = Math.max(pass.newestWithinGrace ?? 0, e.at ?? 0);
+      }
       if (due.length > 0) {
         await table.putCopies(due);
         pass.copied.push(...due.map((e) => e.id));
-      }
-      // An entry still within its grace period is probably in flight; the prefix cannot pass it yet.
-      for (const e of missing) {
-        if (now - (e.at ?? 0) >= graceMs) continue;
-        pass.blockedAt ??= e.id - 1;
-        pass.newestWithinGrace = Math.max(pass.newestWithinGrace ?? 0, e.at ?? 0);
       }
     }
   }

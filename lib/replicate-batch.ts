@@ -5,7 +5,7 @@ import { getConfig, secondaryForQueueArn } from './config';
 import { logger } from './logger';
 import { METRIC, recordMetric } from './metrics';
 import { applyReplicateJobs } from './replicator';
-import { parseRecord, recordFailures, type JobOutcome } from './replicate-outcome';
+import { parseRecord, receiveCountOf, recordFailures, type JobFailure, type JobOutcome } from './replicate-outcome';
 import { secondaryTable } from './adapters/secondary-table';
 import { reportGap } from './repair';
 import { InjectedFailure, withFaults } from './fault-injection';
@@ -46,11 +46,11 @@ async function replicateFor(secondary: string, records: readonly SQSRecord[]): P
     if (p.kind === 'malformed') logger.error('malformed replicate job dropped', { secondary, messageId: p.record.messageId, reason: p.reason });
   }
   const jobs = parsed.flatMap((p) => (p.kind === 'job' ? [p.job] : []));
-  const redelivered = new Set(parsed.flatMap((p) => (p.kind === 'job' && Number(p.record.attributes?.ApproximateReceiveCount ?? 1) > 1 ? [p.job.id] : [])));
+  const redelivered = new Set(parsed.flatMap((p) => (p.kind === 'job' && receiveCountOf(p.record) > 1 ? [p.job.id] : [])));
   const beats = parsed.flatMap((p) => (p.kind === 'heartbeat' ? [p.sentAt] : []));
   let outcomes: ReadonlyMap<number, JobOutcome> = new Map();
   let failsAfterStoring = () => false;
-  let batchError: { injected: boolean; reason: string } | undefined;
+  let batchError: JobFailure | undefined;
   try {
     ({ result: outcomes, failsAfterStoring } = await withFaults(secondary, async () => {
       const [stored] = await Promise.all([
@@ -75,7 +75,7 @@ async function replicateFor(secondary: string, records: readonly SQSRecord[]): P
   if (retried.length === 0) return [];
   const { maxReceiveCount } = getConfig();
   const delays = retried.map(({ record, id, failure }) => {
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    const receiveCount = receiveCountOf(record);
     const seconds = retryDelaySeconds(receiveCount);
     // At the last allowed receive SQS parks the job in the DLQ instead of delivering it again.
     recordMetric(receiveCount >= maxReceiveCount ? METRIC.replicateDeadLettered : METRIC.replicateRetries, 'Count', 1, { secondary });

@@ -37,8 +37,19 @@ export function parseRecord(record: SQSRecord): ParsedRecord {
   }
 }
 
+/** Why a job's record goes back to the queue (`injected`: by fault injection). */
+export interface JobFailure {
+  injected: boolean;
+  reason: string;
+}
+
 /** Why a job's record goes back to the queue, or undefined when it is done. */
-export type RecordFailure = { injected: boolean; reason: string } | undefined;
+export type RecordFailure = JobFailure | undefined;
+
+/** How many times SQS has delivered `record`, this time included. */
+export function receiveCountOf(record: SQSRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount ?? 1);
+}
 
 /**
  * The records to report in `batchItemFailures`: each job whose entry or ack was not written
@@ -50,7 +61,7 @@ export type RecordFailure = { injected: boolean; reason: string } | undefined;
 export function recordFailures(
   parsed: readonly ParsedRecord[],
   outcomes: ReadonlyMap<number, JobOutcome>,
-  batchError: { injected: boolean; reason: string } | undefined,
+  batchError: JobFailure | undefined,
   failsAfterStoring: () => boolean,
 ): RecordFailure[] {
   return parsed.map((p) => {

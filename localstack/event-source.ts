@@ -20,6 +20,13 @@ import {
   type Message,
   type MessageAttributeValue,
 } from "@aws-sdk/client-sqs";
+import type {
+  SQSEvent,
+  SQSMessageAttribute,
+  SQSMessageAttributes,
+  SQSRecord,
+  SQSRecordAttributes,
+} from "aws-lambda";
 
 /** A received message: the SDK's shape, except that an in-process emulator gives binary attributes as base64 text. */
 export type ReceivedMessage = Omit<Message, "MessageAttributes"> & {
@@ -40,13 +47,6 @@ export interface QueueAccess {
   deleteBatch(queueUrl: string, entries: Array<{ Id: string; ReceiptHandle: string }>): Promise<Array<{ Id: string; Code?: string; Message?: string }>>;
   close(): void;
 }
-import type {
-  SQSEvent,
-  SQSMessageAttribute,
-  SQSMessageAttributes,
-  SQSRecord,
-  SQSRecordAttributes,
-} from "aws-lambda";
 
 export interface SqsEventSourceMapping {
   /**

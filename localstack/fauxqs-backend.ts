@@ -11,7 +11,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 import type { QueueAccess, ReceivedMessage } from "./event-source.js";
-import { fauxqsQueueUrl, parseQueueUrl } from "./queue-urls.js";
+import { asFauxqsQueueUrl } from "./queue-urls.js";
 
 export interface FauxqsBackend {
   readonly port: number;
@@ -50,10 +50,7 @@ async function importInternals(): Promise<FauxqsInternals> {
 const WAIT_SLICE_SECONDS = 0.25;
 
 function inProcessAccess(internals: FauxqsInternals, store: object, region: string, port: number): QueueAccess {
-  const exact = (queueUrl: string) => {
-    const ref = parseQueueUrl(queueUrl);
-    return ref ? fauxqsQueueUrl(ref, region, port) : queueUrl;
-  };
+  const exact = (queueUrl: string) => asFauxqsQueueUrl(queueUrl, region, port);
   return {
     async receive(queueUrl, max, waitSeconds, signal) {
       const QueueUrl = exact(queueUrl);

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createResources, type CreatedQueue } from './bootstrap.js';
-import { fauxqsQueueUrl, parseQueueUrl } from './queue-urls.js';
+import { asFauxqsQueueUrl } from './queue-urls.js';
 import { projectRoot, type StackDefinition } from './definition.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import type { SqsEventSourceMapping } from './event-source.js';
@@ -214,15 +214,11 @@ export class LocalSystem {
     const ports = this.#ports;
     if (!ports) return {};
     const { region } = this.#options;
-    const exact = (url: string) => {
-      const ref = parseQueueUrl(url);
-      return ref ? fauxqsQueueUrl(ref, region, ports.fauxqs) : url;
-    };
     return {
       forFunctions: {
         dynamodbEndpoint: this.functionEndpoints.dynamodb,
         sqsEndpoint: this.functionEndpoints.sqs,
-        queues: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { ...q, url: exact(q.url) }])),
+        queues: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { ...q, url: asFauxqsQueueUrl(q.url, region, ports.fauxqs) }])),
       },
     };
   }

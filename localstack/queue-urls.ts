@@ -50,11 +50,15 @@ export function publicQueueUrl(ref: QueueRef, publicPort: number): string {
   return `http://localhost:${publicPort}/${ref.account}/${ref.name}`;
 }
 
+/** A queue URL in any form as fauxqs knows it (it matches URLs exactly); an unparseable one as it is. */
+export function asFauxqsQueueUrl(url: string, region: string, fauxqsPort: number): string {
+  const ref = parseQueueUrl(url);
+  return ref ? fauxqsQueueUrl(ref, region, fauxqsPort) : url;
+}
+
 /** Replaces a request's `QueueUrl` (any form) by fauxqs's exact URL; leaves unparseable ones alone. */
 export function rewriteRequestQueueUrl(body: Record<string, unknown>, region: string, fauxqsPort: number): void {
-  if (typeof body.QueueUrl !== "string") return;
-  const ref = parseQueueUrl(body.QueueUrl);
-  if (ref) body.QueueUrl = fauxqsQueueUrl(ref, region, fauxqsPort);
+  if (typeof body.QueueUrl === "string") body.QueueUrl = asFauxqsQueueUrl(body.QueueUrl, region, fauxqsPort);
 }
 
 function toPublic(url: unknown, publicPort: number): unknown {

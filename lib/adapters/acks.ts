@@ -1,5 +1,4 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './clients';
+import { getAll } from './batch-read';
 import { putAll } from './batch-write';
 import { insertEach, type InsertOutcome } from './conditional-insert';
 import { getConfig } from '../config';
@@ -34,9 +33,6 @@ export async function recordAcks(ids: readonly number[], node: string): Promise<
   await putAll(tables.acks, missing.map((id) => ({ id, node, at, expiresAt })));
 }
 
-const BATCH_GET_KEYS = 100; // DynamoDB's BatchGetItem limit
-const PARALLEL_READS = 8;
-
 /**
  * Which of `nodes` have acknowledged each of `ids`, in consistent BatchGetItems of 100 keys, several
  * at once: every append waiting in this container is served by one read per poll, and a catch-up's
@@ -45,21 +41,7 @@ const PARALLEL_READS = 8;
 export async function ackingNodesOf(ids: readonly number[], nodes: readonly string[]): Promise<Map<number, string[]>> {
   const acked = new Map<number, string[]>(ids.map((id) => [id, []]));
   const keys = ids.flatMap((id) => nodes.map((node) => ({ id, node })));
-  const slices: Record<string, unknown>[][] = [];
-  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) slices.push(keys.slice(i, i + BATCH_GET_KEYS));
-  let next = 0;
-  const worker = async () => {
-    while (next < slices.length) {
-      let pending = slices[next++] ?? [];
-      while (pending.length > 0) {
-        const out = await dynamo.send(
-          new BatchGetCommand({ RequestItems: { [tables.acks]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'id, #node', ExpressionAttributeNames: { '#node': 'node' } } } }),
-        );
-        for (const item of out.Responses?.[tables.acks] ?? []) acked.get(Number(item.id))?.push(String(item.node));
-        pending = (out.UnprocessedKeys?.[tables.acks]?.Keys ?? []) as Record<string, unknown>[];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, slices.length) }, worker));
+  const items = await getAll(tables.acks, keys, { ProjectionExpression: 'id, #node', ExpressionAttributeNames: { '#node': 'node' } });
+  for (const item of items) acked.get(Number(item.id))?.push(String(item.node));
   return acked;
 }

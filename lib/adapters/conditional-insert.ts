@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchExecuteStatementCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
-import { chunks, classifyStatement, insertStatement, STATEMENTS_PER_REQUEST, type Insert, type InsertOutcome } from './insert-statements';
+import { classifyStatement, insertStatement, STATEMENTS_PER_REQUEST, type Insert, type InsertOutcome } from './insert-statements';
+import { unprocessedRetryMs } from '../backoff';
+import { chunks, forEachLimited } from '../batches';
 
 export type { Insert, InsertOutcome } from './insert-statements';
 
@@ -31,25 +33,21 @@ export async function insertEach(inserts: readonly Insert[]): Promise<InsertOutc
     inserts.map((insert, index) => ({ insert, index })),
     STATEMENTS_PER_REQUEST,
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < slices.length) {
-      let pending = slices[next++] ?? [];
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        const out = await dynamo.send(new BatchExecuteStatementCommand({ Statements: pending.map((p) => insertStatement(p.insert)) }));
-        const retry: typeof pending = [];
-        pending.forEach((p, i) => {
-          const error = out.Responses?.[i]?.Error;
-          const outcome = classifyStatement(error);
-          if (outcome !== 'retry') outcomes[p.index] = outcome;
-          else if (attempt + 1 < ATTEMPTS) retry.push(p);
-          else outcomes[p.index] = { failed: `${error?.Code}: still failing after ${ATTEMPTS} attempts` };
-        });
-        pending = retry;
-      }
+  await forEachLimited(slices, PARALLEL, async (slice) => {
+    let pending = slice;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(unprocessedRetryMs(attempt));
+      const out = await dynamo.send(new BatchExecuteStatementCommand({ Statements: pending.map((p) => insertStatement(p.insert)) }));
+      const retry: typeof pending = [];
+      pending.forEach((p, i) => {
+        const error = out.Responses?.[i]?.Error;
+        const outcome = classifyStatement(error);
+        if (outcome !== 'retry') outcomes[p.index] = outcome;
+        else if (attempt + 1 < ATTEMPTS) retry.push(p);
+        else outcomes[p.index] = { failed: `${error?.Code}: still failing after ${ATTEMPTS} attempts` };
+      });
+      pending = retry;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, slices.length) }, worker));
+  });
   return outcomes;
 }

@@ -1,4 +1,5 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { getAll } from './batch-read';
 import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
 import { getConfig } from '../config';
@@ -122,13 +123,7 @@ export async function recordHeartbeat(secondary: string, sentAt: number): Promis
 /** Last recorded heartbeat of each secondary (undefined: never), and since when beats are sent: one consistent batch read. */
 export async function readHeartbeats(secondaries: readonly string[]): Promise<{ beats: Record<string, number | undefined>; monitoringSince?: number }> {
   const keys = ['hb-sender', ...secondaries.map((s) => `hb#${s}`)];
-  const items = new Map<string, Record<string, unknown>>();
-  let pending: Array<Record<string, unknown>> = keys.map((pk) => ({ pk }));
-  while (pending.length > 0) {
-    const out = await dynamo.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }));
-    for (const item of out.Responses?.[TableName] ?? []) items.set(String(item.pk), item);
-    pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Array<Record<string, unknown>>;
-  }
+  const items = new Map((await getAll(TableName, keys.map((pk) => ({ pk })))).map((item) => [String(item.pk), item]));
   const beatOf = (pk: string) => (typeof items.get(pk)?.lastBeat === 'number' ? (items.get(pk)?.lastBeat as number) : undefined);
   const beats = Object.fromEntries(secondaries.map((s) => [s, beatOf(`hb#${s}`)]));
   const startedAt = items.get('hb-sender')?.startedAt;

@@ -1,5 +1,5 @@
-// The pure part of conditional inserts (conditional-insert.ts): PartiQL statements, request
-// slices, and what DynamoDB's answer to each statement means.
+// The pure part of conditional inserts (conditional-insert.ts): PartiQL statements, and what
+// DynamoDB's answer to each statement means.
 
 /** One item to write unless its key is taken. */
 export interface Insert {
@@ -20,13 +20,6 @@ export function insertStatement({ table, item }: Insert): { Statement: string; P
     Statement: `INSERT INTO "${table}" VALUE {${names.map((n) => `'${n}': ?`).join(', ')}}`,
     Parameters: names.map((n) => item[n]),
   };
-}
-
-/** Consecutive slices of at most `size` (the last may be shorter). */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**

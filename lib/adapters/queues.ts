@@ -1,5 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqs } from './clients';
+import { chunks } from '../batches';
 import { getConfig } from '../config';
 import { encodeJob } from '../job-codec';
 import type { ReplicateJob } from '../log-entry';
@@ -34,8 +35,7 @@ export async function delayRedeliveries(secondary: string, delays: ReadonlyArray
   const QueueUrl = queueUrls[secondary];
   if (!QueueUrl || delays.length === 0) return [];
   const failed: string[] = [];
-  for (let i = 0; i < delays.length; i += SQS_BATCH) {
-    const chunk = delays.slice(i, i + SQS_BATCH);
+  for (const chunk of chunks(delays, SQS_BATCH)) {
     const Entries = chunk.map((d, j) => ({ Id: String(j), ReceiptHandle: d.receiptHandle, VisibilityTimeout: d.seconds }));
     try {
       const out = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries }));

@@ -1,7 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunks, classifyStatement, insertStatement, STATEMENTS_PER_REQUEST, type InsertOutcome } from '../../lib/adapters/insert-statements';
+import { classifyStatement, insertStatement, STATEMENTS_PER_REQUEST, type InsertOutcome } from '../../lib/adapters/insert-statements';
+import { chunks } from '../../lib/batches';
 import { encodeJob } from '../../lib/job-codec';
 import { jobOutcome, parseRecord, recordFailures, type JobOutcome } from '../../lib/replicate-outcome';
 
