@@ -105,8 +105,9 @@ interface CopyPass {
 async function copyDue(table: LogTable, after: number, upTo: number, graceMs: number, now: number, deadline: number): Promise<CopyPass> {
   const pass: CopyPass = { copied: [] };
   // A thousand ids at a time: the ids the secondary holds there, then the master's entries, a
-  // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory.
-  for (let from = after; from < upTo && pass.blockedAt === undefined; from = Math.min(upTo, from + MAX_PAGE)) {
+  // Query's answer (at most 1 MB) at a time, so large messages never pile up in memory. On to
+  // `upTo` even past an entry within its grace period: the newest one sets how long to wait.
+  for (let from = after; from < upTo; from = Math.min(upTo, from + MAX_PAGE)) {
     const to = Math.min(upTo, from + MAX_PAGE);
     const held = new Set((await readAll(table.slots({ after: from, upTo: to }))).map((s) => s.id));
     for await (const wanted of masterTable.entries({ after: from, upTo: to })) {
