@@ -35,6 +35,18 @@ export interface Listed {
 }
 
 export const listMaster = () => api<Listed>('GET', '/list');
+
+/** Every message of a list endpoint (`/list`, `/secondaries/s1/list`), following `next` page by page. */
+export async function listEvery(path: string): Promise<Listed['messages']> {
+  const messages: Listed['messages'] = [];
+  for (let after = -1; ; ) {
+    const res = await api<Listed>('GET', `${path}?after=${after}`);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    messages.push(...res.body.messages);
+    if (res.body.next === undefined) return messages;
+    after = res.body.next;
+  }
+}
 export const listSecondary = (name: string) => api<Listed>('GET', `/secondaries/${name}/list`);
 
 /** Polls until `check` passes or `timeoutMs` runs out; returns the last value seen. */
