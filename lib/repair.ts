@@ -13,7 +13,9 @@ export async function runRepair(): Promise<RepairReport> {
   return report;
 }
 
-// Per container: a secondary that keeps seeing the same gap asks at most once a second.
+// Per container: a secondary that keeps seeing gaps asks at most once a second. The pass a request
+// asks for runs a second later than the grace period needs, so it also covers the gaps seen in
+// the second after it was sent.
 const lastRequest = new Map<string, number>();
 
 /**
@@ -23,9 +25,10 @@ const lastRequest = new Map<string, number>();
 export async function reportGap(secondary: string, missingId: number): Promise<void> {
   const now = Date.now();
   if (now - (lastRequest.get(secondary) ?? 0) < 1000) return;
+  // Counted once sent: the pass it asks for is what covers the gaps seen in the next second.
+  await requestRepair(`${secondary} misses id ${missingId}`, getConfig().holeGraceMs / 1000 + 1);
   lastRequest.set(secondary, now);
   logger.info('gap seen; repair requested', { secondary, id: missingId });
-  await requestRepair(`${secondary} misses id ${missingId}`, getConfig().holeGraceMs / 1000 + 1);
 }
 
 interface CatchUpRequest {
