@@ -1,5 +1,8 @@
 // Splitting work into the requests an AWS batch API takes, and running them a few at a time.
 
+/** How many batch requests an adapter sends at once for a large set (a catch-up's thousands of items). */
+export const REQUESTS_AT_ONCE = 8;
+
 /** Consecutive slices of at most `size` (the last may be shorter). */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -214,10 +214,11 @@ export class LocalSystem {
     const ports = this.#ports;
     if (!ports) return {};
     const { region } = this.#options;
+    const { dynamodb, sqs } = this.functionEndpoints;
     return {
       forFunctions: {
-        dynamodbEndpoint: this.functionEndpoints.dynamodb,
-        sqsEndpoint: this.functionEndpoints.sqs,
+        dynamodbEndpoint: dynamodb,
+        sqsEndpoint: sqs,
         queues: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { ...q, url: asFauxqsQueueUrl(q.url, region, ports.fauxqs) }])),
       },
     };

@@ -1,9 +1,8 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './clients';
-import { chunks, forEachLimited } from '../batches';
+import { chunks, forEachLimited, REQUESTS_AT_ONCE } from '../batches';
 
 const BATCH_GET_KEYS = 100; // DynamoDB's BatchGetItem limit
-const PARALLEL_READS = 8;
 
 /** Which attributes to read (all when omitted). */
 export interface Projection {
@@ -17,7 +16,7 @@ export interface Projection {
  */
 export async function getAll(tableName: string, keys: readonly Record<string, unknown>[], projection?: Projection): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  await forEachLimited(chunks(keys, BATCH_GET_KEYS), PARALLEL_READS, async (slice) => {
+  await forEachLimited(chunks(keys, BATCH_GET_KEYS), REQUESTS_AT_ONCE, async (slice) => {
     let pending = slice;
     while (pending.length > 0) {
       const out = await dynamo.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true, ...projection } } }));

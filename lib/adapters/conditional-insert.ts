@@ -4,13 +4,11 @@ import { dynamo } from './clients';
 import { unlessConditionFails } from './conditional-write';
 import { classifyStatement, insertStatement, STATEMENTS_PER_REQUEST, type Insert, type InsertOutcome } from './insert-statements';
 import { unprocessedRetryMs } from '../backoff';
-import { chunks, forEachLimited } from '../batches';
+import { chunks, forEachLimited, REQUESTS_AT_ONCE } from '../batches';
 
 export type { Insert, InsertOutcome } from './insert-statements';
 
 const ATTEMPTS = 6;
-// Requests at once for a large set (a catch-up copies up to 1,000 entries a page).
-const PARALLEL = 8;
 
 /** One item: a conditional PutItem (for a single item it costs DynamoDB less work than a statement). */
 async function insertOne({ table, item }: Insert): Promise<InsertOutcome> {
@@ -33,7 +31,7 @@ export async function insertEach(inserts: readonly Insert[]): Promise<InsertOutc
     inserts.map((insert, index) => ({ insert, index })),
     STATEMENTS_PER_REQUEST,
   );
-  await forEachLimited(slices, PARALLEL, async (slice) => {
+  await forEachLimited(slices, REQUESTS_AT_ONCE, async (slice) => {
     let pending = slice;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(unprocessedRetryMs(attempt));

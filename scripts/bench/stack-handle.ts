@@ -149,13 +149,13 @@ export function startEmbedded(o: EmbeddedOptions): Promise<StackHandle> {
   const logName = relative(projectRoot, o.logFile);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    host.on('message', (m: { type: string; apiUrl: string; awsEndpoint: string; functionEndpoints?: { dynamodb: string; sqs: string }; pids?: number[]; message?: string }) => {
+    host.on('message', (m: { type: string; apiUrl: string; awsEndpoint: string; functionEndpoints: { dynamodb: string; sqs: string }; pids?: number[]; message?: string }) => {
       if (m.type === 'ready') {
         stackPids = m.pids ?? [];
         resolve({
           apiUrl: m.apiUrl,
           awsEndpoint: m.awsEndpoint,
-          functionEndpoints: m.functionEndpoints ?? { dynamodb: m.awsEndpoint, sqs: m.awsEndpoint },
+          functionEndpoints: m.functionEndpoints,
           embedded: true,
           roots: [host.pid as number],
           stackPids,

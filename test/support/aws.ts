@@ -1,8 +1,8 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueAttributesCommand, ListQueuesCommand, PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
+import { eventually } from './api';
 
 // Direct access to the test stack's emulators, for preparing states the API cannot make
 // (a hole) and for checking what is stored. Never used to stand in for the system under test.
@@ -68,27 +68,20 @@ export async function resetLog(): Promise<void> {
   await emptyTables(names.filter((n) => n === control));
 }
 
-const REPAIR_SETTLE_LIMIT_MS = 15_000;
-
 /**
- * Lets the repair passes already asked for run before the log is emptied. A secondary that asked
- * for one counts on it for the gaps it sees in the next second (lib/repair.ts), so purging it
- * would leave the next test's first gap to the scheduled pass, a minute later.
+ * Lets the repair passes already asked for run before the log is emptied (for at most 15 s). A
+ * secondary that asked for one counts on it for the gaps it sees in the next second
+ * (lib/repair.ts), so purging it would leave the next test's first gap to the scheduled pass, a
+ * minute later.
  */
 async function awaitRepairsAskedFor(repairQueueUrl: string | undefined): Promise<void> {
   if (!repairQueueUrl) return;
-  const deadline = Date.now() + REPAIR_SETTLE_LIMIT_MS;
-  while (Date.now() < deadline) {
-    const { Attributes: a = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: repairQueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    const pending = Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed);
-    if (pending === 0) return;
-    await sleep(100);
-  }
+  const counts = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+  const pending = async () => {
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: repairQueueUrl, AttributeNames: [...counts] }));
+    return counts.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+  };
+  await eventually(pending, (n) => n === 0, 15_000);
 }
 
 async function emptyTables(names: string[]): Promise<void> {
